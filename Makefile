@@ -1,0 +1,45 @@
+# revops: `make demo` runs the whole job end to end; `make test` runs every gate.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Lint compiles models through dbt: keep its database out of the way.
+LINT_DB := target/lint.duckdb
+
+.PHONY: install demo test lint unit integration format clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/revops demo
+
+lint: install
+	$(BIN)/ruff check revops_cli tests
+	$(BIN)/ruff format --check revops_cli tests
+	$(BIN)/mypy
+	mkdir -p target && REVOPS_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests/dbt
+
+# pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
+test: lint
+	$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+unit: install
+	$(BIN)/python -m pytest tests/unit
+
+integration: install
+	$(BIN)/python -m pytest tests/integration
+
+format: install
+	$(BIN)/ruff format revops_cli tests
+	$(BIN)/ruff check --fix revops_cli tests
+
+clean:
+	rm -rf $(VENV) target logs revops.duckdb .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,9 @@
+{#- A folder's +schema is the schema's whole name (staging, marts, ...), not a suffix of
+    the target schema: BI tools and the metrics layer read fixed schema names. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,70 @@
+with
+
+source as (
+    select * from {{ source('billing', 'invoices') }}
+),
+
+currencies as (
+    select * from {{ ref('currencies') }}
+),
+
+customers as (
+    select * from {{ ref('stg_billing__customers') }}
+),
+
+renamed as (
+    select
+        {{ revops.clean_text('invoice_id') }} as invoice_id,
+        {{ revops.clean_text('customer_id') }} as customer_id,
+        {{ revops.clean_text('subscription_id') }} as subscription_id,
+        {{ revops.clean_text('invoice_number') }} as invoice_number,
+        {{ revops.clean_code('status') }} as status,
+        {{ revops.clean_iso_code('currency_code') }} as currency_code,
+        amount_due as due_amount,
+        period_start as period_start_date_raw,
+        {{ revops.parse_date('period_start') }} as period_start_date,
+        period_end as period_end_date_raw,
+        {{ revops.parse_date('period_end') }} as period_end_date,
+        issued_at as issued_at_raw,
+        {{ revops.parse_timestamp('issued_at') }} as issued_at,
+        due_at as due_at_raw,
+        {{ revops.parse_timestamp('due_at') }} as due_at,
+        paid_at as paid_at_raw,
+        {{ revops.parse_timestamp('paid_at') }} as paid_at,
+        _loaded_at,
+        {{ revops.key_rank(revops.clean_text('invoice_id')) }} as key_rank
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        case
+            when renamed.invoice_id is null then 'missing_key'
+            when renamed.key_rank > 1 then 'duplicate_key'
+            -- issued_at is required: missing counts as unparseable
+            when
+                {{ revops.has_unparseable_date(
+                    [
+                        'renamed.period_start_date',
+                        'renamed.period_end_date',
+                        'renamed.issued_at',
+                        'renamed.due_at',
+                        'renamed.paid_at',
+                    ],
+                    required=['renamed.issued_at']
+                ) }}
+                then 'unparseable_date'
+            when currencies.currency_code is null then 'unknown_currency'
+            when renamed.due_amount < 0 then 'negative_amount'
+            when renamed.customer_id is not null and customers.customer_id is null
+                then 'orphan_foreign_key'
+        end as rejection_reason
+    from renamed
+    left join currencies
+        on renamed.currency_code = currencies.currency_code
+    left join customers
+        on renamed.customer_id = customers.customer_id
+)
+
+select * from final

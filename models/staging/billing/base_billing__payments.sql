@@ -1,0 +1,59 @@
+with
+
+source as (
+    select * from {{ source('billing', 'payments') }}
+),
+
+currencies as (
+    select * from {{ ref('currencies') }}
+),
+
+invoices as (
+    select * from {{ ref('stg_billing__invoices') }}
+),
+
+renamed as (
+    select
+        {{ revops.clean_text('payment_id') }} as payment_id,
+        {{ revops.clean_text('invoice_id') }} as invoice_id,
+        {{ revops.clean_text('customer_id') }} as customer_id,
+        amount,
+        {{ revops.clean_iso_code('currency_code') }} as currency_code,
+        {{ revops.clean_code('status') }} as status,
+        {{ revops.clean_code('failure_code') }} as failure_code,
+        attempted_at as attempted_at_raw,
+        {{ revops.parse_timestamp('attempted_at') }} as attempted_at,
+        refunded_at as refunded_at_raw,
+        {{ revops.parse_timestamp('refunded_at') }} as refunded_at,
+        _loaded_at,
+        {{ revops.key_rank(revops.clean_text('payment_id')) }} as key_rank
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        case
+            when renamed.payment_id is null then 'missing_key'
+            when renamed.key_rank > 1 then 'duplicate_key'
+            -- attempted_at is required: missing counts as unparseable
+            when
+                {{ revops.has_unparseable_date(
+                    ['renamed.attempted_at', 'renamed.refunded_at'],
+                    required=['renamed.attempted_at']
+                ) }}
+                then 'unparseable_date'
+            when currencies.currency_code is null then 'unknown_currency'
+            when renamed.amount < 0 then 'negative_amount'
+            when renamed.amount = 0 then 'zero_amount'
+            when renamed.invoice_id is not null and invoices.invoice_id is null
+                then 'orphan_foreign_key'
+        end as rejection_reason
+    from renamed
+    left join currencies
+        on renamed.currency_code = currencies.currency_code
+    left join invoices
+        on renamed.invoice_id = invoices.invoice_id
+)
+
+select * from final

@@ -1,0 +1,57 @@
+with
+
+source as (
+    select * from {{ source('billing', 'subscriptions') }}
+),
+
+currencies as (
+    select * from {{ ref('currencies') }}
+),
+
+customers as (
+    select * from {{ ref('stg_billing__customers') }}
+),
+
+renamed as (
+    select
+        {{ revops.clean_text('subscription_id') }} as subscription_id,
+        {{ revops.clean_text('customer_id') }} as customer_id,
+        {{ revops.clean_code('status') }} as status,
+        {{ revops.clean_code('billing_interval') }} as billing_interval,
+        {{ revops.clean_iso_code('currency_code') }} as currency_code,
+        started_at as started_at_raw,
+        {{ revops.parse_timestamp('started_at') }} as started_at,
+        cancel_requested_at as cancel_requested_at_raw,
+        {{ revops.parse_timestamp('cancel_requested_at') }} as cancel_requested_at,
+        ended_at as ended_at_raw,
+        {{ revops.parse_timestamp('ended_at') }} as ended_at,
+        _loaded_at,
+        {{ revops.key_rank(revops.clean_text('subscription_id')) }} as key_rank
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        case
+            when renamed.subscription_id is null then 'missing_key'
+            when renamed.key_rank > 1 then 'duplicate_key'
+            -- started_at is required: missing counts as unparseable
+            when
+                {{ revops.has_unparseable_date(
+                    ['renamed.started_at', 'renamed.cancel_requested_at', 'renamed.ended_at'],
+                    required=['renamed.started_at']
+                ) }}
+                then 'unparseable_date'
+            when currencies.currency_code is null then 'unknown_currency'
+            when renamed.customer_id is not null and customers.customer_id is null
+                then 'orphan_foreign_key'
+        end as rejection_reason
+    from renamed
+    left join currencies
+        on renamed.currency_code = currencies.currency_code
+    left join customers
+        on renamed.customer_id = customers.customer_id
+)
+
+select * from final

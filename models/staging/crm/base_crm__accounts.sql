@@ -1,0 +1,44 @@
+with
+
+source as (
+    select * from {{ source('crm', 'accounts') }}
+),
+
+users as (
+    select * from {{ ref('stg_crm__users') }}
+),
+
+renamed as (
+    select
+        {{ revops.clean_text('account_id') }} as account_id,
+        {{ revops.clean_text('account_name') }} as account_name,
+        {{ revops.clean_code('website_domain') }} as website_domain,
+        {{ revops.clean_text('industry') }} as industry,
+        employee_count,
+        {{ revops.clean_iso_code('country_code') }} as country_code,
+        {{ revops.clean_text('owner_id') }} as owner_id,
+        {{ revops.clean_text('billing_customer_id') }} as billing_customer_id,
+        created_at as created_at_raw,
+        {{ revops.parse_timestamp('created_at') }} as created_at,
+        _loaded_at,
+        {{ revops.key_rank(revops.clean_text('account_id')) }} as key_rank
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        case
+            when renamed.account_id is null then 'missing_key'
+            when renamed.key_rank > 1 then 'duplicate_key'
+            when {{ revops.has_unparseable_date(['renamed.created_at']) }}
+                then 'unparseable_date'
+            when renamed.owner_id is not null and users.user_id is null
+                then 'orphan_foreign_key'
+        end as rejection_reason
+    from renamed
+    left join users
+        on renamed.owner_id = users.user_id
+)
+
+select * from final

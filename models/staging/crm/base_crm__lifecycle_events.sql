@@ -1,0 +1,47 @@
+with
+
+source as (
+    select * from {{ source('crm', 'lifecycle_events') }}
+),
+
+contacts as (
+    select * from {{ ref('stg_crm__contacts') }}
+),
+
+renamed as (
+    select
+        {{ revops.clean_text('event_id') }} as event_id,
+        {{ revops.clean_text('contact_id') }} as contact_id,
+        {{ revops.clean_code('event_type') }} as event_type,
+        {{ revops.clean_code('event_detail') }} as event_detail,
+        score,
+        {{ revops.clean_code('reason') }} as sales_rejection_reason,
+        {{ revops.clean_text('user_id') }} as user_id,
+        occurred_at as occurred_at_raw,
+        {{ revops.parse_timestamp('occurred_at') }} as occurred_at,
+        _loaded_at,
+        {{ revops.key_rank(revops.clean_text('event_id')) }} as key_rank
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        case
+            when renamed.event_id is null then 'missing_key'
+            when renamed.key_rank > 1 then 'duplicate_key'
+            -- occurred_at is required: missing counts as unparseable
+            when
+                {{ revops.has_unparseable_date(
+                    ['renamed.occurred_at'], required=['renamed.occurred_at']
+                ) }}
+                then 'unparseable_date'
+            when renamed.contact_id is not null and contacts.contact_id is null
+                then 'orphan_foreign_key'
+        end as rejection_reason
+    from renamed
+    left join contacts
+        on renamed.contact_id = contacts.contact_id
+)
+
+select * from final

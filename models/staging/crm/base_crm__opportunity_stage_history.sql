@@ -1,0 +1,45 @@
+with
+
+source as (
+    select * from {{ source('crm', 'opportunity_stage_history') }}
+),
+
+opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
+),
+
+renamed as (
+    select
+        {{ revops.clean_text('history_id') }} as history_id,
+        {{ revops.clean_text('opportunity_id') }} as opportunity_id,
+        {{ revops.clean_code('stage_name') }} as stage_name,
+        {{ revops.clean_text('changed_by_user_id') }} as changed_by_user_id,
+        -- kept as given: out-of-order stage timestamps are a soft issue for later layers
+        entered_at as entered_at_raw,
+        {{ revops.parse_timestamp('entered_at') }} as entered_at,
+        _loaded_at,
+        {{ revops.key_rank(revops.clean_text('history_id')) }} as key_rank
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        case
+            when renamed.history_id is null then 'missing_key'
+            when renamed.key_rank > 1 then 'duplicate_key'
+            -- entered_at is required: missing counts as unparseable
+            when
+                {{ revops.has_unparseable_date(
+                    ['renamed.entered_at'], required=['renamed.entered_at']
+                ) }}
+                then 'unparseable_date'
+            when renamed.opportunity_id is not null and opportunities.opportunity_id is null
+                then 'orphan_foreign_key'
+        end as rejection_reason
+    from renamed
+    left join opportunities
+        on renamed.opportunity_id = opportunities.opportunity_id
+)
+
+select * from final

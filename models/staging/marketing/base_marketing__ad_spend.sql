@@ -1,0 +1,54 @@
+with
+
+source as (
+    select * from {{ source('marketing', 'ad_spend') }}
+),
+
+currencies as (
+    select * from {{ ref('currencies') }}
+),
+
+campaigns as (
+    select * from {{ ref('stg_marketing__campaigns') }}
+),
+
+renamed as (
+    select
+        {{ revops.clean_text('spend_id') }} as spend_id,
+        {{ revops.clean_text('campaign_id') }} as campaign_id,
+        spend_date as spend_date_raw,
+        {{ revops.parse_date('spend_date') }} as spend_date,
+        spend_amount,
+        {{ revops.clean_iso_code('currency_code') }} as currency_code,
+        impressions,
+        clicks,
+        _loaded_at,
+        {{ revops.key_rank(revops.clean_text('spend_id')) }} as key_rank
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        case
+            when renamed.spend_id is null then 'missing_key'
+            when renamed.key_rank > 1 then 'duplicate_key'
+            -- spend_date is required: missing counts as unparseable
+            when
+                {{ revops.has_unparseable_date(
+                    ['renamed.spend_date'], required=['renamed.spend_date']
+                ) }}
+                then 'unparseable_date'
+            when currencies.currency_code is null then 'unknown_currency'
+            when renamed.spend_amount < 0 then 'negative_amount'
+            when renamed.campaign_id is not null and campaigns.campaign_id is null
+                then 'orphan_foreign_key'
+        end as rejection_reason
+    from renamed
+    left join currencies
+        on renamed.currency_code = currencies.currency_code
+    left join campaigns
+        on renamed.campaign_id = campaigns.campaign_id
+)
+
+select * from final

@@ -1,0 +1,35 @@
+with
+
+source as (
+    select * from {{ source('marketing', 'touches') }}
+),
+
+renamed as (
+    select
+        {{ revops.clean_text('touch_id') }} as touch_id,
+        {{ revops.clean_text('contact_id') }} as contact_id,
+        {{ revops.clean_code('touch_type') }} as touch_type,
+        {{ revops.clean_code('utm_source') }} as utm_source,
+        {{ revops.clean_code('utm_medium') }} as utm_medium,
+        {{ revops.clean_code('utm_campaign') }} as utm_campaign,
+        occurred_at as occurred_at_raw,
+        {{ revops.parse_timestamp('occurred_at') }} as occurred_at,
+        _loaded_at,
+        {{ revops.key_rank(revops.clean_text('touch_id')) }} as key_rank
+    from source
+),
+
+final as (
+    select
+        *,
+        case
+            when touch_id is null then 'missing_key'
+            when key_rank > 1 then 'duplicate_key'
+            -- occurred_at is required: missing counts as unparseable
+            when {{ revops.has_unparseable_date(['occurred_at'], required=['occurred_at']) }}
+                then 'unparseable_date'
+        end as rejection_reason
+    from renamed
+)
+
+select * from final

@@ -1,0 +1,44 @@
+with
+
+source as (
+    select * from {{ source('product', 'usage_daily') }}
+),
+
+customers as (
+    select * from {{ ref('stg_billing__customers') }}
+),
+
+renamed as (
+    select
+        {{ revops.clean_text('usage_id') }} as usage_id,
+        {{ revops.clean_text('customer_id') }} as customer_id,
+        usage_date as usage_date_raw,
+        {{ revops.parse_date('usage_date') }} as usage_date,
+        active_users as active_user_count,
+        events as event_count,
+        _loaded_at,
+        {{ revops.key_rank(revops.clean_text('usage_id')) }} as key_rank
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        case
+            when renamed.usage_id is null then 'missing_key'
+            when renamed.key_rank > 1 then 'duplicate_key'
+            -- usage_date is required: missing counts as unparseable
+            when
+                {{ revops.has_unparseable_date(
+                    ['renamed.usage_date'], required=['renamed.usage_date']
+                ) }}
+                then 'unparseable_date'
+            when renamed.customer_id is not null and customers.customer_id is null
+                then 'orphan_foreign_key'
+        end as rejection_reason
+    from renamed
+    left join customers
+        on renamed.customer_id = customers.customer_id
+)
+
+select * from final

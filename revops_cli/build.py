@@ -1,0 +1,67 @@
+"""`revops build`: dbt build in one invocation, then what the data-quality models say."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from revops_cli.dbt_runner import BuildResult, Progress, run_dbt
+from revops_cli.errors import DatabaseError
+from revops_cli.project import Project
+
+REJECTED_SQL = """
+select source_system || '.' || source_table as source_table, raw_rows, accepted_rows, rejected_rows
+from data_quality.dq_row_reconciliation
+order by source_system, source_table
+"""
+
+
+@dataclass
+class BuildSummary:
+    """dbt's results plus the row reconciliation per raw table."""
+
+    dbt: BuildResult
+    reconciliation: list[tuple[Any, ...]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.dbt.failed
+
+
+def build(
+    project: Project,
+    *,
+    select: str | None = None,
+    full_refresh: bool = False,
+    dbt_vars: str | None = None,
+    progress: Progress | None = None,
+) -> BuildSummary:
+    """Seed, run and test the whole project (or a selection) with one dbt invocation."""
+    args: list[str] = []
+    if select:
+        args += ["--select", select]
+    if full_refresh:
+        args.append("--full-refresh")
+    result = run_dbt(
+        project, "build", args, dbt_vars=dbt_vars, progress=progress, raise_on_failure=False
+    )
+    summary = BuildSummary(result)
+    built = {n.name for n in result.nodes if n.status == "success"}
+    if "dq_row_reconciliation" in built and project.target_type() == "duckdb":
+        summary.reconciliation = query(project, REJECTED_SQL)[1]
+    return summary
+
+
+def query(project: Project, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one read-only query against the embedded database: column names and rows."""
+    con = project.connect(read_only=True)
+    try:
+        cur = con.execute(sql)
+        columns = [d[0] for d in cur.description or []]
+        return columns, cur.fetchall()
+    except duckdb.Error as exc:
+        raise DatabaseError(f"query failed: {' '.join(str(exc).split())}") from exc
+    finally:
+        con.close()

@@ -1,0 +1,214 @@
+"""The `revops` command line: thin click commands over the modules.
+
+Exit codes: 0 ok, 1 checks failed (a dbt test or model failed), 2 usage or configuration
+error. Errors are one sentence on stderr, never a traceback (REVOPS_DEBUG=1 shows one).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from revops_cli import __version__
+from revops_cli.errors import EXIT_CHECKS_FAILED, EXIT_USAGE, RevopsError
+from revops_cli.params import format_option, generator_options, project_options
+from revops_cli.project import Project
+
+
+class RevopsGroup(click.Group):
+    """Turns every RevopsError (and any surprise) into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RevopsError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: still no traceback for the user
+            if os.environ.get("REVOPS_DEBUG"):
+                raise
+            click.echo(
+                f"Error: unexpected {type(exc).__name__}: {exc} "
+                "(set REVOPS_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            ctx.exit(EXIT_USAGE)
+
+
+@click.group(cls=RevopsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="revops")
+def cli() -> None:
+    """revops: one revenue funnel from CRM, marketing, billing and support data.
+
+    \b
+    Examples:
+      revops demo                      # generate demo data, build, print the funnel
+      revops generate --scale 10       # 50,000 leads into revops.duckdb
+      revops build                     # dbt build + summary; exit 1 if a test fails
+
+    Exit codes: 0 ok, 1 checks failed, 2 usage or configuration error.
+    """
+
+
+def _project(
+    project_dir: Path | None, profiles_dir: Path | None, target: str | None, database: Path | None
+) -> Project:
+    return Project.resolve(project_dir, profiles_dir, target, database)
+
+
+@cli.command()
+@project_options
+@generator_options
+def generate(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    seed: int,
+    scale: float,
+    start: datetime,
+    months: int,
+) -> None:
+    """Generate a simulated business's raw tables (and its ground truth) into DuckDB.
+
+    The same --seed always gives the same data. Existing raw and truth tables in the
+    file are replaced; built models are left alone until the next build.
+
+    \b
+    Example:
+      revops generate --seed 7 --scale 20 --database /tmp/big.duckdb
+    """
+    from revops_cli import generator
+
+    project = _project(project_dir, profiles_dir, target, database)
+    result = generator.generate(
+        project.database,
+        project.project_dir,
+        seed=seed,
+        scale=scale,
+        start=start.date(),
+        months=months,
+        progress=scale >= 20,
+    )
+    click.echo(_generated_text(result))
+
+
+def _generated_text(result: Any) -> str:
+    from revops_cli.render import render
+
+    rejected: dict[str, int] = {}
+    for i in result.injected:
+        rejected[i.table] = rejected.get(i.table, 0) + i.rows
+    rows = [(t, n, rejected.get(t, 0)) for t, n in result.raw_rows.items()]
+    table = render(["raw table", "rows", "dirty rows to reject"], rows)
+    return (
+        f"Generated {result.leads:,} leads, {result.start} to {result.end} (exclusive), "
+        f"seed {result.seed}, in {result.seconds:.1f}s -> {result.database}\n{table}"
+    )
+
+
+@cli.command()
+@project_options
+@click.option("--select", "-s", help="dbt selection, e.g. 'staging' or '+fct_mrr'.")
+@click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
+@click.option("--vars", "dbt_vars", help="Override definitions, as dbt --vars YAML.")
+@format_option
+def build(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    select: str | None,
+    full_refresh: bool,
+    dbt_vars: str | None,
+    fmt: str,
+) -> None:
+    """Build the project: seeds, models and tests in one dbt invocation, then a summary.
+
+    Progress goes to stderr, the summary to stdout. Exits 1 when a model or test fails.
+
+    \b
+    Example:
+      revops build --select staging --format json
+    """
+    from revops_cli.build import build as run_build
+    from revops_cli.summary import build_summary_text
+
+    project = _project(project_dir, profiles_dir, target, database)
+    summary = run_build(
+        project,
+        select=select,
+        full_refresh=full_refresh,
+        dbt_vars=dbt_vars,
+        progress=None if fmt != "table" else _progress,
+    )
+    click.echo(build_summary_text(summary, fmt))
+    if not summary.ok:
+        sys.exit(EXIT_CHECKS_FAILED)
+
+
+def _progress(node: Any, done: int) -> None:
+    mark = "ok" if node.status in ("success", "pass") else node.status.upper()
+    click.echo(
+        f"  {done:>4} {mark:<6} {node.resource_type:<9} {node.name} ({node.seconds:.2f}s)", err=True
+    )
+
+
+@cli.command()
+@project_options
+@generator_options
+def demo(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    seed: int,
+    scale: float,
+    start: datetime,
+    months: int,
+) -> None:
+    """Generate demo data, build everything and print the funnel: the whole job, end to end.
+
+    \b
+    Example:
+      revops demo --scale 2
+    """
+    from revops_cli import generator
+    from revops_cli.build import build as run_build
+    from revops_cli.summary import build_summary_text, funnel_text
+
+    project = _project(project_dir, profiles_dir, target, database)
+    click.echo("1/3 generating demo data ...")
+    result = generator.generate(
+        project.database,
+        project.project_dir,
+        seed=seed,
+        scale=scale,
+        start=start.date(),
+        months=months,
+        progress=scale >= 20,
+    )
+    click.echo(_generated_text(result))
+    click.echo("\n2/3 building (dbt build: seeds, models, tests) ...")
+    summary = run_build(project, progress=_progress)
+    click.echo(build_summary_text(summary, "table"))
+    if not summary.ok:
+        sys.exit(EXIT_CHECKS_FAILED)
+    click.echo("\n3/3 the funnel, from the staged data")
+    click.echo(funnel_text(project))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="revops")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,177 @@
+"""Invoking dbt in-process (dbtRunner): one invocation per command, results as data."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from revops_cli.errors import BuildFailed, DbtError
+from revops_cli.project import Project
+
+#: Statuses that fail a build (dbt's RunStatus / TestStatus values).
+FAILING = frozenset({"error", "fail", "runtime error"})
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One node dbt ran: a model, seed, snapshot or test."""
+
+    unique_id: str
+    name: str
+    resource_type: str
+    status: str
+    seconds: float
+    failures: int | None
+    message: str | None
+
+
+@dataclass
+class BuildResult:
+    """What a dbt invocation did."""
+
+    command: list[str]
+    nodes: list[NodeResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[NodeResult]:
+        return [n for n in self.nodes if n.status in FAILING]
+
+    def counts(self) -> dict[str, Counter[str]]:
+        """Statuses per resource type, e.g. {'model': {'success': 40}, 'test': {'pass': 90}}."""
+        out: dict[str, Counter[str]] = {}
+        for n in self.nodes:
+            out.setdefault(n.resource_type, Counter())[n.status] += 1
+        return out
+
+
+Progress = Callable[[NodeResult, int], None]
+
+
+@contextmanager
+def _environ(extra: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _node_from_event(data: Any) -> NodeResult:
+    info, rr = data.node_info, data.run_result
+    return NodeResult(
+        unique_id=info.unique_id,
+        name=info.node_name,
+        resource_type=info.resource_type,
+        status=str(rr.status).lower(),
+        seconds=float(rr.execution_time),
+        failures=int(rr.num_failures) if rr.num_failures else None,
+        message=rr.message or None,
+    )
+
+
+def run_dbt(
+    project: Project,
+    command: str,
+    args: list[str] | None = None,
+    *,
+    dbt_vars: str | None = None,
+    progress: Progress | None = None,
+    raise_on_failure: bool = True,
+) -> BuildResult:
+    """Run one dbt command (build, seed, parse ...) against the project.
+
+    Raises DbtError when dbt could not run at all (exit 2) and, when ``raise_on_failure``,
+    BuildFailed when a node failed (exit 1).
+    """
+    from dbt.cli.main import dbtRunner  # imported late: dbt's import costs ~2 s
+
+    cli_args = [
+        command,
+        "--project-dir",
+        str(project.project_dir),
+        "--profiles-dir",
+        str(project.profiles_dir),
+        "--log-level",
+        "none",
+    ]
+    if project.target:
+        cli_args += ["--target", project.target]
+    if dbt_vars:
+        cli_args += ["--vars", dbt_vars]
+    cli_args += args or []
+    result = BuildResult(command=cli_args)
+    done = 0
+
+    def on_event(event: Any) -> None:
+        nonlocal done
+        if event.info.name != "NodeFinished":
+            return
+        node = _node_from_event(event.data)
+        done += 1
+        if progress is not None:
+            progress(node, done)
+
+    began = time.perf_counter()
+    env = {**project.environ(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    with _environ(env):
+        try:
+            res = dbtRunner(callbacks=[on_event]).invoke(cli_args)
+        finally:
+            release_duckdb()
+    result.seconds = time.perf_counter() - began
+    if res.exception is not None:
+        raise DbtError(f"dbt {command} could not run: {_one_line(res.exception)}")
+    for r in getattr(res.result, "results", None) or []:
+        node = r.node
+        result.nodes.append(
+            NodeResult(
+                unique_id=node.unique_id,
+                name=node.name,
+                resource_type=str(node.resource_type),
+                status=str(r.status).lower(),
+                seconds=float(r.execution_time or 0.0),
+                failures=r.failures,
+                message=r.message,
+            )
+        )
+    if not res.success and not result.nodes:
+        raise DbtError(f"dbt {command} failed before running anything (see logs/dbt.log)")
+    if raise_on_failure and result.failed:
+        names = ", ".join(n.name for n in result.failed[:5])
+        more = f" and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""
+        raise BuildFailed(f"dbt {command}: {len(result.failed)} node(s) failed: {names}{more}")
+    return result
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB handle dbt-duckdb keeps for the process after an invocation.
+
+    dbt-duckdb caches one environment per process (``DuckDBConnectionManager._ENV``); while
+    it is open, the file is locked against a read-only connection from this process and
+    against every other process (a BI tool, a second CLI). Closing it after each
+    invocation costs nothing: the next invocation opens a new one.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another adapter only
+        return
+    env = getattr(DuckDBConnectionManager, "_ENV", None)
+    DuckDBConnectionManager.close_all_connections()  # type: ignore[no-untyped-call]
+    if env is not None and hasattr(env, "close"):
+        env.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) < 400 else text[:397] + "..."

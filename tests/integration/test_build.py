@@ -1,0 +1,250 @@
+"""Generate a business into a temporary DuckDB file, build it with `revops build`, and hold
+the staged data to the generator's ground truth."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from revops_cli.cli import cli
+from revops_cli.generator import GenerationResult
+from revops_cli.project import Project
+from revops_cli.summary import FUNNEL_SQL
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def built(
+    small_db: tuple[Path, GenerationResult], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, Any]]:
+    """The small business, built once by the CLI (one dbt invocation)."""
+    db = tmp_path_factory.mktemp("built") / "revops.duckdb"
+    shutil.copy(small_db[0], db)
+    result = CliRunner().invoke(cli, ["build", "--database", str(db), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return db, json.loads(result.stdout)
+
+
+@pytest.fixture()
+def con(built: tuple[Path, dict[str, Any]]) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = duckdb.connect(str(built[0]), read_only=True)
+    yield c
+    c.close()
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    return con.execute(sql).fetchall()
+
+
+def test_build_summary_reports_every_node_passing(built: tuple[Path, dict[str, Any]]) -> None:
+    _, summary = built
+    assert summary["ok"] is True
+    assert summary["failed"] == []
+    assert summary["nodes"]["model"]["success"] >= 36
+    assert summary["nodes"]["seed"]["success"] == 5
+    assert summary["nodes"]["test"]["pass"] >= 100
+    assert set(summary["nodes"]["test"]) == {"pass"}
+    assert len(summary["reconciliation"]) == 17
+
+
+def test_raw_rows_equal_accepted_plus_rejected_and_the_truth(
+    built: tuple[Path, dict[str, Any]], con: duckdb.DuckDBPyConnection
+) -> None:
+    _, summary = built
+    truth = dict(
+        rows(con, "select source_table, (raw_rows, expected_rejected) from truth.raw_tables")
+    )
+    assert {r["source_table"] for r in summary["reconciliation"]} == set(truth)
+    for r in summary["reconciliation"]:
+        raw, rejected = truth[r["source_table"]]
+        assert r["raw_rows"] == raw, r
+        assert r["accepted_rows"] + r["rejected_rows"] == raw, r
+        assert r["rejected_rows"] == rejected, r
+
+
+def test_rejections_by_reason_are_exactly_the_injected_dirt(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    found = rows(
+        con,
+        """select source_system || '.' || source_table, rejection_reason, count(*)
+        from data_quality.dq_rejected_rows group by all order by all""",
+    )
+    injected = rows(
+        con,
+        """select source_table, dirt_kind, row_count from truth.dirty_rows
+        where is_rejected order by all""",
+    )
+    assert found == injected
+
+
+def test_every_staged_table_holds_the_accepted_rows(con: duckdb.DuckDBPyConnection) -> None:
+    for table, raw, rejected in rows(con, "select * from truth.raw_tables"):
+        system, name = table.split(".")
+        (staged,) = rows(con, f"select count(*) from staging.stg_{system}__{name}")[0]
+        assert staged == raw - rejected, table
+
+
+def test_timestamps_are_utc_and_match_the_truth(con: duckdb.DuckDBPyConnection) -> None:
+    # The CRM wrote local times with offsets; staged created_at is the true UTC instant.
+    assert rows(
+        con,
+        """select count(*) from truth.leads as t
+        join staging.stg_crm__contacts as c using (contact_id)
+        where c.created_at = t.created_at""",
+    ) == [(1_500,)]
+
+
+def test_normalisation(con: duckdb.DuckDBPyConnection) -> None:
+    assert rows(
+        con,
+        """select count(*) from staging.stg_crm__contacts
+        where email <> lower(trim(email))""",
+    ) == [(0,)]
+    assert rows(
+        con,
+        """select count(*) from staging.stg_billing__invoices
+        where currency_code <> upper(currency_code)""",
+    ) == [(0,)]
+    # Duplicate people survive staging (identity resolution is the next layer's job).
+    assert rows(
+        con,
+        """select count(*) - count(distinct email)
+        from staging.stg_crm__contacts""",
+    ) == rows(con, "select row_count from truth.dirty_rows where dirt_kind = 'duplicate_person'")
+
+
+def test_soft_dirt_is_flagged_not_rejected(con: duckdb.DuckDBPyConnection) -> None:
+    assert rows(
+        con,
+        """select count(*) from staging.stg_crm__opportunities
+        where is_missing_loss_reason""",
+    ) == rows(con, "select row_count from truth.dirty_rows where dirt_kind = 'missing_loss_reason'")
+    assert rows(
+        con,
+        """select count(*) from truth.leads join staging.stg_crm__contacts
+        using (contact_id) where not has_lead_source""",
+    ) == rows(con, "select row_count from truth.dirty_rows where dirt_kind = 'missing_lead_source'")
+
+
+def test_funnel_by_month_matches_the_ground_truth(con: duckdb.DuckDBPyConnection) -> None:
+    cur = con.execute(FUNNEL_SQL)
+    columns = [d[0] for d in cur.description or []]
+    funnel = {r[0]: dict(zip(columns, r, strict=True)) for r in cur.fetchall()}
+    truth = rows(con, "select month, stage, people from truth.lifecycle_monthly")
+    expected: dict[Any, dict[str, int]] = {}
+    for month, stage, people in truth:
+        expected.setdefault(month, {})[stage] = people
+    assert set(funnel) == {m for m, s in expected.items() if "lead" in s}
+    for month, got in funnel.items():
+        want = expected[month]
+        assert got["leads"] == want["lead"], month
+        assert got["sales_accepted"] == want.get("sal", 0), month
+        assert got["opportunities"] == want.get("opportunity", 0), month
+        assert got["won"] == want.get("won", 0), month
+    (customers,) = rows(con, "select count(distinct customer_id) from truth.customer_mrr")[0]
+    assert sum(r["new_customers"] for r in funnel.values()) == customers
+
+
+def test_collected_cash_matches_the_truth(con: duckdb.DuckDBPyConnection) -> None:
+    staged = rows(
+        con,
+        """select cast(date_trunc('month', attempted_at) as date), currency_code,
+            sum(amount)
+        from staging.stg_billing__payments where status in ('succeeded', 'refunded')
+        group by all order by all""",
+    )
+    truth = rows(
+        con,
+        """select month, currency_code, collected_amount from truth.cash_monthly
+        where collected_amount > 0 order by all""",
+    )
+    assert staged == truth
+
+
+def test_demo_funnel_text_reads_the_built_database(built: tuple[Path, dict[str, Any]]) -> None:
+    from revops_cli.summary import funnel_text
+
+    text = funnel_text(Project.resolve(database=built[0]))
+    assert text.splitlines()[1].split() == [
+        "month",
+        "leads",
+        "sales_accepted",
+        "opportunities",
+        "won",
+        "new_customers",
+        "collected_usd",
+    ]
+    assert len(text.splitlines()) == 3 + 12
+
+
+def test_a_failing_dbt_test_exits_1_and_names_it(
+    built: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    db = tmp_path / "bad.duckdb"
+    shutil.copy(built[0], db)
+    c = duckdb.connect(str(db))
+    c.execute("""insert into raw_billing.subscriptions
+        select * replace ('S-PAUSED' as subscription_id, 'paused' as status)
+        from raw_billing.subscriptions limit 1""")
+    c.close()
+    result = CliRunner().invoke(
+        cli,
+        [
+            "build",
+            "--database",
+            str(db),
+            "--select",
+            "stg_billing__subscriptions",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.stdout)
+    assert summary["ok"] is False
+    [failed] = summary["failed"]
+    assert failed["name"].startswith("accepted_values_stg_billing__subscriptions_status")
+    assert failed["failures"] == 1
+
+
+def test_plain_dbt_finds_the_shipped_profile(project_dir: Path, tmp_path: Path) -> None:
+    """`dbt ... --profiles-dir profiles` works without copying anything."""
+    dbt = Path(sys.executable).parent / "dbt"
+    proc = subprocess.run(
+        [
+            str(dbt),
+            "ls",
+            "--profiles-dir",
+            "profiles",
+            "--resource-type",
+            "model",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--quiet",
+            "--output",
+            "name",
+        ],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "REVOPS_DUCKDB_PATH": str(tmp_path / "x.duckdb"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "HOME": str(tmp_path),
+        },
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "stg_crm__contacts" in proc.stdout.split()

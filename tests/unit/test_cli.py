@@ -1,0 +1,81 @@
+"""The CLI: help with examples everywhere, exact exit codes, one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from revops_cli.cli import cli
+
+COMMANDS = sorted(cli.commands)  # type: ignore[attr-defined]
+
+
+def test_the_main_commands_exist() -> None:
+    assert {"generate", "build", "demo"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("args", [[], *[[c] for c in COMMANDS]], ids=["revops", *COMMANDS])
+def test_every_help_has_an_example(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*args, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output
+    assert "revops " in result.output
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert "revops, version 0.1.0" in result.output
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["frobnicate"])
+    assert result.exit_code == 2
+    assert "No such command" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["generate", "--scale", "0"], "--scale must be greater than 0"),
+        (["generate", "--months", "2"], "Invalid value for '--months'"),
+        (["generate", "--start", "yesterday"], "Invalid value for '--start'"),
+    ],
+)
+def test_bad_generator_options_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, [*args, "--database", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_project_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", "--project-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0
+    assert "holds no dbt_project.yml" in result.output
+
+
+def test_a_missing_profile_is_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", "--profiles-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"no profiles.yml in {tmp_path}" in result.output
+
+
+def test_generate_writes_the_database_and_reports_counts(tmp_path: Path) -> None:
+    db = tmp_path / "g.duckdb"
+    result = CliRunner().invoke(
+        cli, ["generate", "--scale", "0.1", "--months", "4", "--seed", "5", "--database", str(db)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Generated 500 leads, 2025-01-01 to 2025-05-01 (exclusive), seed 5" in result.output
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        (contacts,) = con.execute("select count(*) from raw_crm.contacts").fetchone()  # type: ignore[misc]
+    finally:
+        con.close()
+    line = next(x for x in result.output.splitlines() if x.startswith("crm.contacts"))
+    assert line.split()[1].replace(",", "") == str(contacts)
