@@ -205,6 +205,84 @@ def demo(
     click.echo(funnel_text(project))
 
 
+@cli.group()
+def definitions() -> None:
+    """The shared lifecycle definitions (vars.revops in dbt_project.yml).
+
+    \b
+    Examples:
+      revops definitions show
+      revops definitions validate
+    """
+
+
+@definitions.command("show")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The revops dbt project (default: the nearest dbt_project.yml above cwd).",
+)
+@click.option(
+    "--vars", "dbt_vars", help="What-if overrides, as for build: '{revops_overrides: {...}}'."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="Output format.",
+)
+def definitions_show(project_dir: Path | None, dbt_vars: str | None, fmt: str) -> None:
+    """Print the definitions in force, with any what-if overrides merged in.
+
+    \b
+    Example:
+      revops definitions show --vars '{revops_overrides: {slas: {lead_response_hours: 4}}}'
+    """
+    import json
+
+    import yaml
+
+    from revops_cli.definitions import load_definitions, overrides_from_vars
+    from revops_cli.project import find_project_dir
+
+    root = project_dir or find_project_dir()
+    data = load_definitions(root, overrides_from_vars(dbt_vars))
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, default=str))
+    else:
+        click.echo(yaml.safe_dump({"revops": data}, sort_keys=False).rstrip())
+
+
+@definitions.command("validate")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The revops dbt project (default: the nearest dbt_project.yml above cwd).",
+)
+@click.option("--vars", "dbt_vars", help="Validate with these what-if overrides merged in.")
+def definitions_validate(project_dir: Path | None, dbt_vars: str | None) -> None:
+    """Check the definitions against their schema; every mistake as file:line:column.
+
+    Exits 2 when anything is wrong.
+
+    \b
+    Example:
+      revops definitions validate
+    """
+    from revops_cli.definitions import overrides_from_vars, validate_definitions
+    from revops_cli.project import find_project_dir
+
+    root = project_dir or find_project_dir()
+    problems = validate_definitions(root, overrides_from_vars(dbt_vars))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(EXIT_USAGE)
+    click.echo(f"{root / 'dbt_project.yml'}: definitions are valid")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="revops")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from typing import Any
 
 from revops_cli.build import BuildSummary, query
 from revops_cli.project import Project
@@ -82,54 +84,124 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
     return "\n\n".join(parts)
 
 
+#: Stage counts per month from the funnel mart, plus cash from staging (the revenue marts
+#: own cash once they land).
 FUNNEL_SQL = """
 with
-people as (
-    select email, min(created_at) as created_at
-    from staging.stg_crm__contacts
-    group by email
+leads as (
+    select * from marts.fct_lead_funnel
 ),
-accepted as (
-    select contact_id, min(occurred_at) as accepted_at
-    from staging.stg_crm__lifecycle_events
-    where event_detail = 'sales_accepted'
-    group by contact_id
+stage_events as (
+    select 'leads' as stage, created_at as event_at from leads
+    union all select 'mqls', mql_at from leads where mql_at is not null
+    union all select 'sals', sal_at from leads where sal_at is not null
+    union all select 'sqls', sql_at from leads where sql_at is not null
+    union all select 'opportunities', opportunity_at from leads where opportunity_at is not null
+    union all select 'won', won_at from leads where won_at is not null
+),
+stages as (
+    select
+        cast(date_trunc('month', event_at) as date) as month,
+        sum(case when stage = 'leads' then 1 else 0 end) as leads,
+        sum(case when stage = 'mqls' then 1 else 0 end) as mqls,
+        sum(case when stage = 'sals' then 1 else 0 end) as sals,
+        sum(case when stage = 'sqls' then 1 else 0 end) as sqls,
+        sum(case when stage = 'opportunities' then 1 else 0 end) as opportunities,
+        sum(case when stage = 'won' then 1 else 0 end) as won
+    from stage_events
+    group by 1
 ),
 collected as (
     select
-        date_trunc('month', p.attempted_at) as month,
-        sum(p.amount * r.usd_per_unit) as collected_usd
+        cast(date_trunc('month', p.attempted_at) as date) as month,
+        sum(p.amount * r.to_reporting_rate) as collected
     from staging.stg_billing__payments as p
-    inner join reference.currency_rates as r
+    inner join intermediate.int_fx_rates_monthly as r
         on r.currency_code = p.currency_code
         and r.rate_month = cast(date_trunc('month', p.attempted_at) as date)
     where p.status in ('succeeded', 'refunded')
     group by 1
-),
-months as (
-    select distinct date_trunc('month', created_at) as month from people
-),
-final as (
-    select
-        cast(m.month as date) as month,
-        (select count(*) from people where date_trunc('month', created_at) = m.month) as leads,
-        (select count(*) from accepted where date_trunc('month', accepted_at) = m.month)
-            as sales_accepted,
-        (select count(*) from staging.stg_crm__opportunities as o
-            where date_trunc('month', o.created_at) = m.month) as opportunities,
-        (select count(*) from staging.stg_crm__opportunities as o
-            where o.is_won and date_trunc('month', o.closed_at) = m.month) as won,
-        (select count(*) from staging.stg_billing__customers as c
-            where date_trunc('month', c.created_at) = m.month) as new_customers,
-        coalesce((select round(collected_usd, 2) from collected as c where c.month = m.month), 0)
-            as collected_usd
-    from months as m
 )
-select * from final order by month
+select
+    stages.month,
+    cast(stages.leads as integer) as leads,
+    cast(stages.mqls as integer) as mqls,
+    cast(stages.sals as integer) as sals,
+    cast(stages.sqls as integer) as sqls,
+    cast(stages.opportunities as integer) as opportunities,
+    cast(stages.won as integer) as won,
+    round(coalesce(collected.collected, 0), 2) as collected
+from stages
+left join collected using (month)
+order by stages.month
+"""
+
+#: (stage, timestamp column, next stage, its column, days column of the transition).
+TRANSITIONS = (
+    ("lead", "created_at", "mql", "mql_at", "days_lead_to_mql"),
+    ("mql", "mql_at", "sal", "sal_at", "days_mql_to_sal"),
+    ("sal", "sal_at", "sql", "sql_at", "days_sal_to_sql"),
+    ("sql", "sql_at", "opportunity", "opportunity_at", "days_sql_to_opportunity"),
+    ("opportunity", "opportunity_at", "won", "won_at", "days_opportunity_to_close"),
+)
+
+PERIOD_SQL = """
+select
+    {stage!r} as stage,
+    cast(count(*) as integer) as reached,
+    {next_stage!r} as next_stage,
+    cast(count({next_col}) as integer) as converted,
+    round(100.0 * count({next_col}) / nullif(count(*), 0), 1) as conversion_pct,
+    round(percentile_cont(0.5) within group (order by case when {next_col} is not null
+        then {days_col} end), 1) as median_days
+from marts.fct_lead_funnel
+where {col} >= cast('{start}' as timestamp) and {col} < cast('{end}' as timestamp)
 """
 
 
+def funnel_periods(project: Project) -> list[tuple[str, Any, Any, list[tuple[Any, ...]]]]:
+    """The funnel for the last full month and the trailing three months of the data.
+
+    Each stage row counts the leads that reached the stage in the period (a cohort), how many
+    of them reached the next stage so far, and the median days it took them; the latest
+    cohorts are still maturing.
+    """
+    _, as_of = query(project, "select max(as_of_at) from marts.fct_opportunities")
+    if not as_of or as_of[0][0] is None:
+        return []
+    this_month = as_of[0][0].date().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    three_back = (last_month - timedelta(days=1)).replace(day=1)
+    three_back = (three_back - timedelta(days=1)).replace(day=1)
+    out = []
+    for label, start in (("last full month", last_month), ("trailing 3 months", three_back)):
+        rows = []
+        for stage, col, next_stage, next_col, days_col in TRANSITIONS:
+            sql = PERIOD_SQL.format(
+                stage=stage,
+                col=col,
+                next_stage=next_stage,
+                next_col=next_col,
+                days_col=days_col,
+                start=start,
+                end=this_month,
+            )
+            rows += query(project, sql)[1]
+        out.append((label, start, this_month, rows))
+    return out
+
+
 def funnel_text(project: Project) -> str:
-    """A first funnel per month from the staged data (people deduplicated by email)."""
+    """The funnel by month, then stage conversion for the last full and trailing 3 months."""
     columns, rows = query(project, FUNNEL_SQL)
-    return render(columns, rows, title="Funnel by month (staged data; people by unique email)")
+    parts = [render(columns, rows, title="Funnel by month (stages from marts.fct_lead_funnel)")]
+    for label, start, end, period_rows in funnel_periods(project):
+        parts.append(
+            render(
+                ["stage", "reached", "next stage", "converted", "conversion %", "median days"],
+                period_rows,
+                title=f"Funnel, {label} ({start} to {end}, exclusive; "
+                "recent cohorts still maturing)",
+            )
+        )
+    return "\n\n".join(parts)

@@ -221,6 +221,8 @@ class Context:
     users: dict[str, np.ndarray] = field(default_factory=dict)
     #: campaign_id per (channel, quarter index); None for outbound.
     campaign_ids: dict[tuple[str, int], str] = field(default_factory=dict)
+    #: the utm_campaign each campaign_id tags its links with.
+    campaign_utm: dict[str, str] = field(default_factory=dict)
 
     @property
     def days(self) -> int:

@@ -93,6 +93,7 @@ def _campaigns(ctx: Context, rng: np.random.Generator, writer: RawWriter) -> Non
             utm_campaign = f"{c}_{str(start)[:4]}q{(int(str(start)[5:7]) - 1) // 3 + 1}_{q}"
             cid = f"CMP{len(ctx.campaign_ids):04d}"
             ctx.campaign_ids[(c, q)] = cid
+            ctx.campaign_utm[cid] = utm_campaign
             currency = "EUR" if c == "events" and q % 2 else "USD"
             days = np.arange(first, last + 1)
             daily = (spec["spend"] or 0.0) * ctx.scale

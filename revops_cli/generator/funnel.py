@@ -543,7 +543,7 @@ def simulate_funnel(ctx: Context, rng: np.random.Generator, first: int, n: int) 
         touch_type=np.array([CHANNELS[c]["touch"] for c in channel[m]], dtype=object),
         utm_source=np.array([u[0] for u in utm], dtype=object),
         utm_medium=np.array([u[1] for u in utm], dtype=object),
-        utm_campaign=campaign[m],
+        utm_campaign=np.array([ctx.campaign_utm[c] for c in campaign[m]], dtype=object),
         occurred_at=ctx.to_timestamps(first_touch[m]),
     )
     horizon = np.where(np.isnan(opp_at), created + 60, opp_at)
@@ -568,7 +568,7 @@ def simulate_funnel(ctx: Context, rng: np.random.Generator, first: int, n: int) 
             ),
             utm_source=np.array([u[0] for u in utm], dtype=object),
             utm_medium=np.array([u[1] for u in utm], dtype=object),
-            utm_campaign=camp,
+            utm_campaign=np.array([ctx.campaign_utm.get(c) for c in camp], dtype=object),
             occurred_at=ctx.to_timestamps(at[m]),
         )
 

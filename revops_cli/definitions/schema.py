@@ -1,0 +1,129 @@
+"""The schema of the shared definitions (vars.revops in dbt_project.yml)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Seniority = Literal["individual", "manager", "director", "vp", "c_level"]
+OpenStage = Literal["discovery", "demo", "proposal", "negotiation"]
+OpportunityField = Literal[
+    "account_id", "amount", "currency_code", "expected_close_date", "primary_contact_id", "owner_id"
+]
+
+
+class Strict(BaseModel):
+    """Unknown keys are mistakes (a typo must not silently change nothing)."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class Fit(Strict):
+    min_company_size: int = Field(ge=1)
+    countries: list[str] = Field(min_length=1)
+    seniorities: list[Seniority] = Field(min_length=1)
+    exclude_free_mail_domains: list[str] = []
+    exclude_competitor_domains: list[str] = []
+
+    @model_validator(mode="after")
+    def _iso_countries(self) -> Fit:
+        bad = [c for c in self.countries if len(c) != 2 or not c.isupper()]
+        if bad:
+            raise ValueError(f"countries must be ISO 3166 alpha-2 codes in capitals, got {bad}")
+        return self
+
+
+class QualifyingActions(Strict):
+    forms: list[str] = []
+    pages: list[str] = []
+    min_score: int | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> QualifyingActions:
+        if not self.forms and not self.pages and self.min_score is None:
+            raise ValueError(
+                "an MQL needs at least one qualifying action (forms, pages or min_score)"
+            )
+        return self
+
+
+class Mql(Strict):
+    fit: Fit
+    qualifying_actions: QualifyingActions
+
+
+class Sal(Strict):
+    accepted_status: str
+    rejected_status: str
+    rejection_reasons: list[str] = Field(min_length=1)
+
+
+class Sql(Strict):
+    qualified_status: str
+
+
+class Opportunity(Strict):
+    required_fields: list[OpportunityField] = Field(min_length=1)
+
+
+class Closed(Strict):
+    loss_reason_required: bool
+
+
+class Lifecycle(Strict):
+    mql: Mql
+    sal: Sal
+    sql: Sql
+    opportunity: Opportunity
+    closed: Closed
+
+
+class Slas(Strict):
+    lead_response_hours: float = Field(gt=0)
+    conversion_window_days: int = Field(gt=0)
+    stagnation_days: dict[OpenStage, int]
+
+    @model_validator(mode="after")
+    def _positive(self) -> Slas:
+        bad = {k: v for k, v in self.stagnation_days.items() if v <= 0}
+        if bad:
+            raise ValueError(f"stagnation_days must be positive, got {bad}")
+        return self
+
+
+class Calendar(Strict):
+    first_date: date
+    last_date: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Calendar:
+        if self.first_date >= self.last_date:
+            raise ValueError("first_date must be before last_date")
+        return self
+
+
+class Attribution(Strict):
+    time_decay_half_life_days: float = Field(gt=0)
+
+
+class Pii(Strict):
+    expose_email: bool
+
+
+class Definitions(Strict):
+    """vars.revops: the contract between marketing, sales, customer success and finance."""
+
+    reporting_currency: str = Field(pattern=r"^[A-Z]{3}$")
+    fiscal_year_start_month: int = Field(ge=1, le=12)
+    lifecycle: Lifecycle
+    calendar: Calendar
+    attribution: Attribution
+    pii: Pii
+    slas: Slas
+    # Sections owned by other parts of the project; each validates its own keys.
+    health: dict[str, Any] | None = None
+    collections: dict[str, Any] | None = None
+    revenue: dict[str, Any] | None = None
+    data_quality: dict[str, Any] | None = None
