@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Lint compiles models through dbt: keep its database out of the way.
 LINT_DB := target/lint.duckdb
 
-.PHONY: install demo test lint unit integration format clean
+.PHONY: install demo test lint unit integration format clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ integration: install
 format: install
 	$(BIN)/ruff format revops_cli tests
 	$(BIN)/ruff check --fix revops_cli tests
+
+# Speed and memory of generate + build (not a test): SCALE=20 is 100,000 leads.
+bench: install
+	$(BIN)/python -m revops_cli.bench --scale $${SCALE:-20}
 
 clean:
 	rm -rf $(VENV) target logs revops.duckdb .pytest_cache .mypy_cache .ruff_cache

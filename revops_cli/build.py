@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
-
+from revops_cli import warehouse
 from revops_cli.dbt_runner import BuildResult, Progress, run_dbt
 from revops_cli.definitions import check_definitions, overrides_from_vars
-from revops_cli.errors import DatabaseError
 from revops_cli.project import Project
 
 REJECTED_SQL = """
@@ -57,19 +55,11 @@ def build(
     )
     summary = BuildSummary(result)
     built = {n.name for n in result.nodes if n.status == "success"}
-    if "dq_row_reconciliation" in built and project.target_type() == "duckdb":
+    if "dq_row_reconciliation" in built and warehouse.can_query(project):
         summary.reconciliation = query(project, REJECTED_SQL)[1]
     return summary
 
 
 def query(project: Project, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one read-only query against the embedded database: column names and rows."""
-    con = project.connect(read_only=True)
-    try:
-        cur = con.execute(sql)
-        columns = [d[0] for d in cur.description or []]
-        return columns, cur.fetchall()
-    except duckdb.Error as exc:
-        raise DatabaseError(f"query failed: {' '.join(str(exc).split())}") from exc
-    finally:
-        con.close()
+    """Run one read query against the active target (DuckDB or PostgreSQL): columns, rows."""
+    return warehouse.query(project, sql)

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from revops_cli import __version__
+from revops_cli.checks.options import check_options
 from revops_cli.errors import EXIT_CHECKS_FAILED, EXIT_USAGE, RevopsError
 from revops_cli.params import format_option, generator_options, project_options
 from revops_cli.project import Project
@@ -119,6 +120,8 @@ def _generated_text(result: Any) -> str:
 @click.option("--select", "-s", help="dbt selection, e.g. 'staging' or '+fct_mrr'.")
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
 @click.option("--vars", "dbt_vars", help="Override definitions, as dbt --vars YAML.")
+@click.option("--skip-checks", is_flag=True, help="Do not run the expectation suites after dbt.")
+@check_options
 @format_option
 def build(
     project_dir: Path | None,
@@ -128,17 +131,24 @@ def build(
     select: str | None,
     full_refresh: bool,
     dbt_vars: str | None,
+    skip_checks: bool,
+    junit_xml: Path | None,
+    as_of: datetime | None,
     fmt: str,
 ) -> None:
     """Build the project: seeds, models and tests in one dbt invocation, then a summary.
 
-    Progress goes to stderr, the summary to stdout. Exits 1 when a model or test fails.
+    When dbt succeeds, the expectation suites (tests/expectations) run on the result, as
+    `revops check` does. Progress goes to stderr, the summary to stdout. Exits 1 when a
+    model, a test or an error-severity expectation fails.
 
     \b
     Example:
-      revops build --select staging --format json
+      revops build --select staging --format json --junit-xml target/expectations.xml
     """
     from revops_cli.build import build as run_build
+    from revops_cli.checks import run_checks, write_junit
+    from revops_cli.checks.report import build_and_checks_text
     from revops_cli.summary import build_summary_text
 
     project = _project(project_dir, profiles_dir, target, database)
@@ -149,8 +159,54 @@ def build(
         dbt_vars=dbt_vars,
         progress=None if fmt != "table" else _progress,
     )
-    click.echo(build_summary_text(summary, fmt))
-    if not summary.ok:
+    checks = None
+    if summary.ok and not skip_checks:
+        checks = run_checks(project, dbt_vars=dbt_vars, as_of=as_of)
+        if junit_xml:
+            write_junit(checks, junit_xml)
+    click.echo(build_and_checks_text(build_summary_text(summary, fmt), checks, fmt))
+    if not summary.ok or (checks is not None and not checks.ok):
+        sys.exit(EXIT_CHECKS_FAILED)
+
+
+@cli.command()
+@project_options
+@click.option(
+    "--suite", "suites", multiple=True, help="Run only these suites (names or globs, repeatable)."
+)
+@click.option("--vars", "dbt_vars", help="Override definitions, as dbt --vars YAML.")
+@check_options
+@format_option
+def check(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    suites: tuple[str, ...],
+    dbt_vars: str | None,
+    junit_xml: Path | None,
+    as_of: datetime | None,
+    fmt: str,
+) -> None:
+    """Run the data-quality expectation suites (tests/expectations/*.yml) on the built data.
+
+    Prints what failed or warned with example keys, appends every result to
+    data_quality.dq_expectation_results and writes GX Data Docs under target/. Exits 1
+    when an error-severity expectation fails; suites whose model is not built are skipped.
+
+    \b
+    Examples:
+      revops check
+      revops check --suite 'stg_crm__*' --format json --junit-xml target/expectations.xml
+    """
+    from revops_cli.checks import check_text, run_checks, write_junit
+
+    project = _project(project_dir, profiles_dir, target, database)
+    run = run_checks(project, select=list(suites) or None, dbt_vars=dbt_vars, as_of=as_of)
+    if junit_xml:
+        write_junit(run, junit_xml)
+    click.echo(check_text(run, fmt))
+    if not run.ok:
         sys.exit(EXIT_CHECKS_FAILED)
 
 

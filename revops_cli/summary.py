@@ -116,7 +116,7 @@ collected as (
         cast(date_trunc('month', p.attempted_at) as date) as month,
         sum(p.amount * r.to_reporting_rate) as collected
     from staging.stg_billing__payments as p
-    inner join intermediate.int_fx_rates_monthly as r
+    inner join intermediate.int_fx_rates_reporting as r
         on r.currency_code = p.currency_code
         and r.rate_month = cast(date_trunc('month', p.attempted_at) as date)
     where p.status in ('succeeded', 'refunded')

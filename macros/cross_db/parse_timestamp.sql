@@ -1,5 +1,9 @@
 {#- Text to a UTC timestamp, or null when the text does not parse, so staging can reject
-    the row instead of failing the build. Offsets in the text (+02:00, Z) are honoured. -#}
+    the row instead of failing the build. Offsets in the text (+02:00, Z) are honoured;
+    text without an offset is taken as UTC. The result is a timestamp without time zone.
+
+    Every engine accepts the ISO 8601 shapes loaders write: 2025-03-04, 2025-03-04T10:15,
+    2025-03-04 10:15:00.123, with an optional offset Z, +01, +0100 or +01:00. -#}
 {% macro parse_timestamp(column) -%}
     {{ return(adapter.dispatch('parse_timestamp', 'revops')(column)) }}
 {%- endmacro %}
@@ -12,8 +16,33 @@
     timezone('UTC', try_cast(nullif(trim({{ column }}), '') as timestamptz))
 {%- endmacro %}
 
+{#- PostgreSQL has no try_cast (and 15 no pg_input_is_valid): cast only text that has an
+    ISO shape and a real calendar date, so a bad value is null instead of an error. CASE
+    evaluates its branches in order, so the casts never see text the guards refused. -#}
+{% macro postgres__parse_timestamp(column) -%}
+    {%- set text = 'trim(' ~ column ~ ')' -%}
+    case
+        when {{ text }} ~ '{{ revops._iso_timestamp_regex() }}'
+            then case
+                when {{ revops._iso_calendar_date_is_valid(text) }}
+                    then case
+                        when {{ text }} ~ '{{ revops._iso_timestamp_regex(offset_required=true) }}'
+                            then cast(cast({{ text }} as timestamptz) at time zone 'UTC' as timestamp)
+                        else cast({{ text }} as timestamp)
+                    end
+            end
+    end
+{%- endmacro %}
 
-{#- Text to a date, or null when it does not parse. -#}
+{#- Spark (ANSI mode off, its default) casts unparseable text to null; to_timestamp honours
+    the offset and the session runs in UTC (profiles set spark.sql.session.timeZone). -#}
+{% macro spark__parse_timestamp(column) -%}
+    cast(nullif(trim({{ column }}), '') as timestamp)
+{%- endmacro %}
+
+
+{#- Text to a date, or null when it does not parse. Text holding a timestamp gives the
+    date as written (its offset is not applied), as DuckDB's cast does. -#}
 {% macro parse_date(column) -%}
     {{ return(adapter.dispatch('parse_date', 'revops')(column)) }}
 {%- endmacro %}
@@ -26,8 +55,60 @@
     try_cast(nullif(trim({{ column }}), '') as date)
 {%- endmacro %}
 
+{% macro postgres__parse_date(column) -%}
+    {%- set text = 'trim(' ~ column ~ ')' -%}
+    case
+        when {{ text }} ~ '{{ revops._iso_timestamp_regex() }}'
+            then case
+                when {{ revops._iso_calendar_date_is_valid(text) }}
+                    then cast(substring({{ text }} from '^\d{4}-\d{1,2}-\d{1,2}') as date)
+            end
+    end
+{%- endmacro %}
+
+{% macro spark__parse_date(column) -%}
+    cast(nullif(trim({{ column }}), '') as date)
+{%- endmacro %}
+
 
 {#- True when the raw text holds something that did not parse (empty text is missing, not bad). -#}
 {% macro is_unparseable(raw_column, parsed_column) -%}
     ({{ raw_column }} is not null and trim({{ raw_column }}) <> '' and {{ parsed_column }} is null)
+{%- endmacro %}
+
+
+{#- A POSIX regular expression for the ISO 8601 shapes above: the date, then optionally a
+    time of day (00:00 to 23:59:59.999999, or 24:00), then optionally an offset (required
+    with offset_required). Field ranges of the date are checked by
+    _iso_calendar_date_is_valid, which a regular expression does badly. -#}
+{% macro _iso_timestamp_regex(offset_required=false) -%}
+    {%- set date = '\\d{4}-\\d{1,2}-\\d{1,2}' -%}
+    {%- set time = '(([01]?\\d|2[0-3]):[0-5]?\\d(:[0-5]\\d(\\.\\d+)?)?|24:00(:00(\\.0+)?)?)' -%}
+    {%- set offset = '(Z|[+-]\\d{2}(:?\\d{2})?)' -%}
+    {%- if offset_required -%}
+        ^{{ date }}[T ]{{ time }}{{ offset }}$
+    {%- else -%}
+        ^{{ date }}([T ]{{ time }}{{ offset }}?)?$
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- True when text that matched _iso_timestamp_regex starts with a real calendar date
+    (month 1-12, a day that month has, 29 February in leap years only). -#}
+{% macro _iso_calendar_date_is_valid(text) -%}
+    {%- set date = "substring(" ~ text ~ " from '^\\d{4}-\\d{1,2}-\\d{1,2}')" -%}
+    {%- set year = "cast(split_part(" ~ date ~ ", '-', 1) as integer)" -%}
+    {%- set month = "cast(split_part(" ~ date ~ ", '-', 2) as integer)" -%}
+    {%- set day = "cast(split_part(" ~ date ~ ", '-', 3) as integer)" -%}
+    (
+        {{ year }} >= 1
+        and {{ month }} between 1 and 12
+        and {{ day }} between 1 and case
+            when {{ month }} in (4, 6, 9, 11) then 30
+            when {{ month }} <> 2 then 31
+            when mod({{ year }}, 4) = 0 and (mod({{ year }}, 100) <> 0 or mod({{ year }}, 400) = 0)
+                then 29
+            else 28
+        end
+    )
 {%- endmacro %}

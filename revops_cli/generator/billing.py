@@ -10,11 +10,14 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
 from revops_cli.generator.context import ADDON_SHARE, Context
 from revops_cli.generator.funnel import Rows
+
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -50,9 +53,17 @@ class Subscription:
             if it.start <= t and (it.end is None or t < it.end)
         )
 
-    def mrr_at(self, t: datetime) -> float:
-        per_month = 12.0 if self.interval == "year" else 1.0
-        return self.amount_at(t) / per_month
+    def mrr_at(self, t: datetime) -> Decimal:
+        """Exact MRR at ``t`` (unrounded): prices have cents, a yearly price is divided by 12."""
+        amount = sum(
+            (
+                Decimal(str(it.unit)) * it.qty
+                for it in self.items
+                if it.start <= t and (it.end is None or t < it.end)
+            ),
+            Decimal(0),
+        )
+        return amount / (12 if self.interval == "year" else 1)
 
     def change(self, t: datetime, qty: int) -> None:
         current = self.items[-1]
@@ -237,7 +248,10 @@ def simulate_billing(
             mrr_rows["month"].append(ms.date())
             mrr_rows["currency_code"].append(currency)
             mrr_rows["mrr_amount"].append(
-                round(sum(s.mrr_at(nxt - timedelta(microseconds=1)) for s in subs), 2)
+                # A customer's month is summed exactly, then rounded once, half up, to the cent.
+                sum((s.mrr_at(nxt - timedelta(microseconds=1)) for s in subs), Decimal(0)).quantize(
+                    CENT, rounding=ROUND_HALF_UP
+                )
             )
         _write_support(
             out, rng, subs, cust_id, str(won["email"][i]), str(won["account_id"][i]), end

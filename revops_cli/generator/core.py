@@ -166,6 +166,8 @@ def generate(
     result = GenerationResult(database, seed, scale, leads, start, end)
     try:
         con.execute("set TimeZone = 'UTC'")
+        # Bounded memory at any scale: DuckDB spills to disk beyond this.
+        con.execute("set memory_limit = '1GB'")
         create_raw_schemas(con, RAW_TABLES)
         truth.create_tables(con)
         writer = RawWriter(con, ctx.end + np.timedelta64(2, "h"))

@@ -263,6 +263,9 @@ def test_what_if_a_higher_score_threshold(
             "json",
             "--select",
             "int_leads_lifecycle fct_lead_funnel",
+            # A stricter MQL makes some leads SQL before MQL: the lifecycle-order suite
+            # flags that on purpose. This test is about the MQL count, not the gate.
+            "--skip-checks",
             "--vars",
             "{revops_overrides: {lifecycle: {mql: {qualifying_actions: {min_score: 80}}}}}",
         ],

@@ -24,7 +24,7 @@ opportunities as (
 ),
 
 rates as (
-    select * from {{ ref('int_fx_rates_monthly') }}
+    select * from {{ ref('int_fx_rates_reporting') }}
 ),
 
 spend_monthly as (

@@ -23,7 +23,7 @@ identities as (
 ),
 
 rates as (
-    select * from {{ ref('int_fx_rates_monthly') }}
+    select * from {{ ref('int_fx_rates_reporting') }}
 ),
 
 stages as (

@@ -1,0 +1,133 @@
+{#- One row per invoice: issued, due and paid dates, what was collected, refunded and is
+    still outstanding, failed attempts, days to collect (paid date - issue date), and the
+    aging bucket on the as-of date (days past due: current, 1-30, 31-60, 61-90, 90+; the
+    history per day is fct_invoice_aging). Void invoices are kept, with nothing outstanding.
+    Reporting amounts use the issue month's rate. -#}
+with
+
+invoices as (
+    select * from {{ ref('stg_billing__invoices') }}
+),
+
+payments as (
+    select * from {{ ref('fct_payments') }}
+),
+
+customers as (
+    select * from {{ ref('int_billing_customers_matched') }}
+),
+
+rates as (
+    select * from {{ ref('int_fx_rates_reporting') }}
+),
+
+as_of as (
+    select * from {{ ref('int_revenue_as_of') }}
+),
+
+payment_totals as (
+    select
+        invoice_id,
+        count(*) as payment_attempt_count,
+        cast(sum(case when is_failed then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as failed_payment_count,
+        sum(collected_amount) as collected_amount,
+        sum(refunded_amount) as refunded_amount
+    from payments
+    group by invoice_id
+),
+
+dated as (
+    select
+        invoices.*,
+        cast(invoices.issued_at as date) as issued_date,
+        cast(invoices.due_at as date) as due_date,
+        cast(invoices.paid_at as date) as paid_date,
+        cast({{ dbt.date_trunc('month', 'invoices.issued_at') }} as date)
+            as issued_month_start_date,
+        coalesce(payment_totals.payment_attempt_count, 0) as payment_attempt_count,
+        coalesce(payment_totals.failed_payment_count, 0) as failed_payment_count,
+        cast(coalesce(payment_totals.collected_amount, 0) as {{ revops.type_money() }})
+            as collected_amount,
+        cast(coalesce(payment_totals.refunded_amount, 0) as {{ revops.type_money() }})
+            as refunded_amount
+    from invoices
+    left join payment_totals
+        on invoices.invoice_id = payment_totals.invoice_id
+),
+
+measured as (
+    select
+        dated.*,
+        cast(
+            case
+                when dated.status = 'void' then 0
+                when dated.due_amount > dated.collected_amount
+                    then dated.due_amount - dated.collected_amount
+                else 0
+            end as {{ revops.type_money() }}
+        ) as outstanding_amount,
+        as_of.last_closed_date as as_of_date
+    from dated
+    cross join as_of
+),
+
+final as (
+    select
+        measured.invoice_id,
+        measured.invoice_number,
+        measured.customer_id,
+        customers.account_id,
+        measured.subscription_id,
+        measured.status,
+        measured.currency_code,
+        cast(measured.due_amount as {{ revops.type_money() }}) as due_amount,
+        measured.collected_amount,
+        measured.refunded_amount,
+        cast(measured.collected_amount - measured.refunded_amount as {{ revops.type_money() }})
+            as net_collected_amount,
+        measured.outstanding_amount,
+        measured.period_start_date,
+        measured.period_end_date,
+        measured.issued_at,
+        measured.issued_date,
+        measured.issued_month_start_date,
+        measured.due_at,
+        measured.due_date,
+        measured.paid_at,
+        measured.paid_date,
+        {{ dbt.datediff('measured.issued_date', 'measured.paid_date', 'day') }}
+            as days_to_collect,
+        {{ dbt.datediff('measured.due_date', 'measured.paid_date', 'day') }}
+            as days_paid_after_due,
+        measured.payment_attempt_count,
+        measured.failed_payment_count,
+        measured.failed_payment_count > 0 as has_failed_payment,
+        measured.refunded_amount > 0 as is_refunded,
+        measured.as_of_date,
+        case
+            when measured.outstanding_amount > 0
+                then {{ dbt.datediff('measured.due_date', 'measured.as_of_date', 'day') }}
+        end as days_past_due,
+        case
+            when measured.outstanding_amount > 0
+                then {{ revops.aging_bucket(
+                    dbt.datediff('measured.due_date', 'measured.as_of_date', 'day')
+                ) }}
+        end as aging_bucket,
+        rates.reporting_currency_code,
+        rates.to_reporting_rate as fx_rate,
+        {{ revops.convert_money('measured.due_amount', 'rates.to_reporting_rate') }}
+            as due_reporting,
+        {{ revops.convert_money('measured.outstanding_amount', 'rates.to_reporting_rate') }}
+            as outstanding_reporting
+    from measured
+    left join customers
+        on measured.customer_id = customers.customer_id
+    left join rates
+        on
+            measured.currency_code = rates.currency_code
+            and measured.issued_month_start_date = rates.rate_month
+)
+
+select * from final

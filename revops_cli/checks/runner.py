@@ -1,0 +1,302 @@
+"""Run the suites against the warehouse: one GX validation per suite (and ``where``)."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from revops_cli.checks import gx
+from revops_cli.checks.backends import (
+    Backend,
+    Batch,
+    DuckDBBackend,
+    Relation,
+    SqlBackend,
+)
+from revops_cli.checks.results import CheckRun, ExpectationResult, errored, from_gx, skipped
+from revops_cli.checks.sql import QueryError, batch_select, parse_query, render_query
+from revops_cli.checks.suites import ExpectationSpec, Suite, load_suites, suite_files
+from revops_cli.errors import ConfigError, DatabaseError
+from revops_cli.project import Project
+
+SUITES_DIR = Path("tests") / "expectations"
+DOCS_DIR = "gx_data_docs"
+
+
+def project_vars(project: Project, dbt_vars: str | None = None) -> dict[str, Any]:
+    """dbt_project.yml's vars, with a ``--vars`` YAML override merged in (as dbt does)."""
+    path = project.project_dir / "dbt_project.yml"
+    try:
+        base = (yaml.safe_load(path.read_text()) or {}).get("vars") or {}
+        override = yaml.safe_load(dbt_vars) if dbt_vars else {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"cannot read the vars ({' '.join(str(exc).split())})") from exc
+    if not isinstance(override, dict):
+        raise ConfigError("--vars must be a YAML mapping, e.g. '{revops: {...}}'")
+    return _merge(dict(base), override)
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
+            base[key] = _merge(dict(base[key]), value)
+        else:
+            base[key] = value
+    return base
+
+
+def target_dir(project: Project) -> Path:
+    """dbt's target folder: DBT_TARGET_PATH (relative to the project) or target/."""
+    path = Path(os.environ.get("DBT_TARGET_PATH") or "target")
+    return path if path.is_absolute() else project.project_dir / path
+
+
+def load_project_suites(
+    project: Project, *, dbt_vars: str | None = None, suites_dir: Path | None = None
+) -> list[Suite]:
+    """The project's suites, references resolved against its vars and seeds."""
+    variables = project_vars(project, dbt_vars)
+    return load_suites(
+        suite_files(suites_dir or project.project_dir / SUITES_DIR),
+        variables=variables.get("revops") or {},
+        seeds_dir=project.project_dir / "seeds",
+    )
+
+
+def open_backend(project: Project, *, read_only: bool = False) -> Backend:
+    """The pandas path on DuckDB, GX's SQL datasource elsewhere."""
+    if project.target_type() == "duckdb":
+        return DuckDBBackend.for_project(project, read_only=read_only)
+    return SqlBackend.for_project(project)
+
+
+def run_checks(
+    project: Project,
+    *,
+    select: Sequence[str] | None = None,
+    dbt_vars: str | None = None,
+    as_of: datetime | None = None,
+    store: bool = True,
+    docs: bool = True,
+    suites_dir: Path | None = None,
+    backend: Backend | None = None,
+) -> CheckRun:
+    """Run the suites (all, or those matching ``select`` globs) and store the results.
+
+    Args:
+        project: the project and its warehouse.
+        select: suite names or globs (``stg_*``); None runs every suite.
+        dbt_vars: the ``--vars`` of the build, so thresholds follow the same definitions.
+        as_of: the time freshness is measured against; None = the data's own newest load.
+        store: append the results to data_quality.dq_expectation_results.
+        docs: write GX Data Docs under the target folder.
+        suites_dir: another folder of suites (tests use it).
+        backend: another warehouse connection (tests use it).
+    """
+    began = time.perf_counter()
+    variables = project_vars(project, dbt_vars)
+    suites = load_project_suites(project, dbt_vars=dbt_vars, suites_dir=suites_dir)
+    if select:
+        suites = [s for s in suites if any(fnmatch.fnmatchcase(s.name, p) for p in select)]
+        if not suites:
+            raise ConfigError(f"no suite matches {', '.join(select)}")
+    run = CheckRun(run_id=uuid.uuid4().hex, run_at=datetime.now(UTC).replace(tzinfo=None))
+    docs_dir = target_dir(project) / DOCS_DIR if docs else None
+    ctx = gx.context(docs_dir)
+    owned = backend is None
+    backend = backend or open_backend(project, read_only=not store)
+    try:
+        sources = _Sources(backend, variables)
+        for suite in suites:
+            run.results += run_suite(ctx, backend, suite, sources, as_of)
+        if store:
+            run.stored_in = backend.store(result_rows(run))
+    finally:
+        if owned:
+            backend.close()
+    if docs_dir is not None:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        ctx.build_data_docs()
+        run.docs_index = docs_dir / "index.html"
+    run.seconds = time.perf_counter() - began
+    return run
+
+
+class _Sources:
+    """``source('crm', 'contacts')`` -> the raw table, as the dbt sources name it."""
+
+    def __init__(self, backend: Backend, variables: Mapping[str, Any]) -> None:
+        self.backend = backend
+        self.prefix = str(variables.get("raw_schema_prefix") or "raw_")
+        self.database = variables.get("raw_database")
+
+    def locate(self, system: str, table: str) -> Relation | None:
+        schema = f"{self.prefix}{system}"
+        if self.database:  # another database: trust the sources' contract
+            return Relation(schema, table, (), database=str(self.database))
+        return self.backend.locate(table, schema)
+
+
+def run_suite(
+    ctx: Any,
+    backend: Backend,
+    suite: Suite,
+    sources: _Sources,
+    as_of: datetime | None,
+) -> list[ExpectationResult]:
+    """Every expectation of one suite; a suite whose model is not built is skipped."""
+    relation: Relation | None = None
+    label: str
+    if suite.model is not None:
+        relation = backend.locate(suite.model, suite.schema)
+        if relation is None:
+            wanted = f"{suite.schema}.{suite.model}" if suite.schema else suite.model
+            return skipped(suite, wanted, "skipped (model not built)")
+        label = relation.display
+        query = None
+    else:
+        label = f"query:{suite.name}"
+        missing: list[str] = []
+
+        def ref(name: str) -> str:
+            found = backend.locate(name)
+            if found is None:
+                missing.append(name)
+                return name
+            return found.table().sql(dialect="duckdb")
+
+        def source(system: str, table: str) -> str:
+            found = sources.locate(system, table)
+            if found is None:
+                missing.append(f"source {system}.{table}")
+                return f"{system}.{table}"
+            return found.table().sql(dialect="duckdb")
+
+        try:
+            sql = render_query(suite.query or "", ref=ref, source=source, as_of=as_of)
+            if missing:
+                what = ", ".join(dict.fromkeys(missing))
+                return skipped(suite, label, f"skipped (model not built: {what})")
+            query = parse_query(sql)
+        except QueryError as exc:
+            return [errored(suite, s, label, f"query: {exc.message}") for s in suite.expectations]
+
+    results: list[ExpectationResult] = []
+    groups: dict[str | None, list[ExpectationSpec]] = {}
+    for spec in suite.expectations:
+        groups.setdefault(spec.where, []).append(spec)
+    for n, (where, specs) in enumerate(groups.items()):
+        name = suite.name if n == 0 else f"{suite.name}.{n}"
+        runnable = specs
+        if relation is not None:
+            runnable = []
+            for spec in specs:
+                absent = [c for c in (*suite.key, *spec.columns) if c not in relation.columns]
+                if absent:
+                    results.append(
+                        errored(
+                            suite,
+                            spec,
+                            label,
+                            f"column {', '.join(absent)} not in {label} "
+                            f"(it has {', '.join(relation.columns)})",
+                        )
+                    )
+                else:
+                    runnable.append(spec)
+        if runnable:
+            results += _run_batch(
+                ctx, backend, suite, name, runnable, relation, query, where, label
+            )
+    order = {s.name: i for i, s in enumerate(suite.expectations)}
+    return sorted(results, key=lambda r: order[r.expectation])
+
+
+def _columns(suite: Suite, specs: list[ExpectationSpec], relation: Relation | None) -> list[str]:
+    """Only the columns the expectations read, plus the key (None of them: every column)."""
+    if any(s.needs_all_columns for s in specs):
+        return []
+    cols = list(dict.fromkeys([*suite.key, *(c for s in specs for c in s.columns)]))
+    if not cols and relation is not None and relation.columns:
+        cols = [relation.columns[0]]  # row counts need rows, not columns
+    return cols
+
+
+def _run_batch(
+    ctx: Any,
+    backend: Backend,
+    suite: Suite,
+    name: str,
+    specs: list[ExpectationSpec],
+    relation: Relation | None,
+    query: Any,
+    where: str | None,
+    label: str,
+) -> list[ExpectationResult]:
+    import great_expectations as gxm
+
+    columns = _columns(suite, specs, relation)
+    select = batch_select(
+        relation=relation.table() if relation is not None else None,
+        query=query,
+        columns=columns or None,
+        where=where,
+    )
+    batch = Batch(suite, name, specs, select, relation, where, columns)
+    gx_suite = ctx.suites.add(gxm.ExpectationSuite(name=name, meta={"where": where}))
+    for spec in specs:
+        gx_suite.add_expectation(gx.build_expectation(spec, meta={"revops_name": spec.name}))
+    try:
+        gx_results = backend.validate(ctx, batch, gx_suite, gx.result_format(suite.key))
+    except DatabaseError as exc:
+        return [errored(suite, s, label, str(exc)) for s in specs]
+    by_name = {r.expectation_config.meta.get("revops_name"): r for r in gx_results}
+    out = []
+    for spec in specs:
+        res = by_name.get(spec.name)
+        if res is None:
+            out.append(errored(suite, spec, label, "GX returned no result"))
+        else:
+            out.append(from_gx(suite, spec, label, res))
+    return out
+
+
+def result_rows(run: CheckRun) -> list[dict[str, Any]]:
+    """The run as rows of data_quality.dq_expectation_results."""
+    import json
+
+    rows = []
+    for r in run.results:
+        observed = None if r.observed_value is None else json.dumps(r.observed_value, default=str)
+        rows.append(
+            {
+                "run_id": run.run_id,
+                "run_at": run.run_at,
+                "suite": r.suite,
+                "expectation": r.expectation,
+                "expectation_type": r.expectation_type,
+                "relation": r.relation,
+                "column_name": r.column or None,
+                "where_condition": r.where,
+                "severity": r.severity,
+                "dimension": r.dimension,
+                "status": r.status,
+                "success": r.success,
+                "observed_value": observed,
+                "element_count": r.element_count,
+                "unexpected_count": r.unexpected_count,
+                "unexpected_percent": r.unexpected_percent,
+                "mostly": r.mostly,
+                "example_keys": json.dumps(list(r.examples)) if r.examples else None,
+                "message": r.message,
+            }
+        )
+    return rows

@@ -1,0 +1,393 @@
+"""The warehouse a target points at: read queries for the CLI, raw-table loading, and a
+fingerprint of a relation so two engines' builds can be compared.
+
+dbt builds the models on any adapter; the CLI only needs to read a few results back (the
+row reconciliation, the funnel) and, for the engine tests, to land the raw tables on a
+server. DuckDB (the embedded default) and PostgreSQL are supported; another adapter type
+raises ``ConfigError`` and callers skip what needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import yaml
+
+from revops_cli.errors import ConfigError, DatabaseError
+from revops_cli.generator.schema import RAW_TABLES, RawTable, ddl
+from revops_cli.project import Project
+
+#: Adapter types the CLI can read from (dbt can build on more).
+SUPPORTED = ("duckdb", "postgres")
+
+Rows = list[tuple[Any, ...]]
+
+
+class Warehouse(Protocol):
+    """A connection that runs SQL and returns column names and rows."""
+
+    kind: str
+
+    def query(self, sql: str) -> tuple[list[str], Rows]:
+        """Run one statement; its column names and rows (none for DDL)."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
+
+class DuckDBWarehouse:
+    """The embedded DuckDB file."""
+
+    kind = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    @classmethod
+    def open(cls, path: Path, read_only: bool = True) -> DuckDBWarehouse:
+        """Open a DuckDB file (it must exist when ``read_only``)."""
+        if read_only and not path.exists():
+            raise DatabaseError(f"{path} does not exist")
+        try:
+            return cls(duckdb.connect(str(path), read_only=read_only))
+        except duckdb.Error as exc:
+            raise DatabaseError(f"cannot open {path}: {_one_line(exc)}") from exc
+
+    def query(self, sql: str) -> tuple[list[str], Rows]:
+        try:
+            cur = self.con.execute(sql)
+            columns = [d[0] for d in cur.description or []]
+            return columns, cur.fetchall() if columns else []
+        except duckdb.Error as exc:
+            raise DatabaseError(f"query failed: {_one_line(exc)}") from exc
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class PostgresWarehouse:
+    """A PostgreSQL database, through psycopg2 (autocommit: every statement stands alone)."""
+
+    kind = "postgres"
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+
+    @classmethod
+    def open(cls, **params: Any) -> PostgresWarehouse:
+        """Connect with libpq parameters: host, port, user, password, dbname ..."""
+        import psycopg2  # optional until a postgres target is used
+
+        try:
+            con = psycopg2.connect(**params)
+        except psycopg2.Error as exc:
+            where = f"{params.get('host')}:{params.get('port')}/{params.get('dbname')}"
+            raise DatabaseError(f"cannot connect to PostgreSQL {where}: {_one_line(exc)}") from exc
+        con.autocommit = True
+        return cls(con)
+
+    def query(self, sql: str) -> tuple[list[str], Rows]:
+        import psycopg2
+
+        try:
+            with self.con.cursor() as cur:
+                cur.execute(sql)
+                if cur.description is None:
+                    return [], []
+                return [d[0] for d in cur.description], list(cur.fetchall())
+        except psycopg2.Error as exc:
+            raise DatabaseError(f"query failed: {_one_line(exc)}") from exc
+
+    def copy_csv(self, table: str, columns: Sequence[str], path: Path) -> None:
+        """COPY a CSV file (no header, ``\\N`` for null) into ``table``."""
+        import psycopg2
+
+        cols = ", ".join(_quote(c) for c in columns)
+        sql = f"copy {table} ({cols}) from stdin with (format csv, null '\\N')"
+        try:
+            with self.con.cursor() as cur, path.open("rb") as f:
+                cur.copy_expert(sql, f)
+        except psycopg2.Error as exc:
+            raise DatabaseError(f"loading {table} failed: {_one_line(exc)}") from exc
+
+    def close(self) -> None:
+        self.con.close()
+
+
+# --- the active target ---------------------------------------------------------------
+
+
+def target_output(project: Project) -> dict[str, Any]:
+    """The active target's block of the revops profile, with env_var() rendered."""
+    path = project.profiles_dir / "profiles.yml"
+    try:
+        profile = (yaml.safe_load(path.read_text()) or {})["revops"]
+        name = project.target or profile.get("target", "duckdb")
+        output = profile["outputs"][name]
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+        raise ConfigError(
+            f"{path}: no usable 'revops' profile for target {project.target or 'default'}"
+        ) from exc
+    return {str(k): _render(v) for k, v in dict(output).items()}
+
+
+def postgres_params(output: dict[str, Any]) -> dict[str, Any]:
+    """libpq connection parameters from a dbt-postgres target block."""
+    params: dict[str, Any] = {
+        "host": output.get("host", "localhost"),
+        "port": int(output.get("port", 5432)),
+        "user": output.get("user"),
+        "dbname": output.get("dbname") or output.get("database"),
+        "connect_timeout": int(output.get("connect_timeout", 10)),
+    }
+    if output.get("pass") or output.get("password"):
+        params["password"] = output.get("pass") or output.get("password")
+    if output.get("sslmode"):
+        params["sslmode"] = output["sslmode"]
+    return params
+
+
+def can_query(project: Project) -> bool:
+    """True when the CLI can read the active target's results back."""
+    try:
+        return project.target_type() in SUPPORTED
+    except ConfigError:
+        return False
+
+
+def connect(project: Project, read_only: bool = True) -> Warehouse:
+    """A connection to the warehouse of the project's active target."""
+    kind = project.target_type()
+    if kind == "duckdb":
+        return DuckDBWarehouse(project.connect(read_only=read_only))
+    if kind == "postgres":
+        return PostgresWarehouse.open(**postgres_params(target_output(project)))
+    raise ConfigError(
+        f"revops reads results from {' and '.join(SUPPORTED)} targets, not {kind}: "
+        "dbt builds there, query the marts with the warehouse's own tools"
+    )
+
+
+def query(project: Project, sql: str) -> tuple[list[str], Rows]:
+    """Run one read query against the active target: column names and rows."""
+    wh = connect(project)
+    try:
+        return wh.query(sql)
+    finally:
+        wh.close()
+
+
+# --- loading raw tables into a server --------------------------------------------------
+
+
+def load_raw(
+    source: Path, target: PostgresWarehouse, tables: Iterable[RawTable] = RAW_TABLES
+) -> dict[str, int]:
+    """Copy the raw tables of a generated DuckDB file into ``target``, replacing them.
+
+    Each table is created from the raw contract (the same column types) in its
+    ``raw_<system>`` schema and filled with COPY. Returns rows loaded per 'system.table'.
+    """
+    tables = list(tables)
+    src = DuckDBWarehouse.open(source)
+    loaded: dict[str, int] = {}
+    try:
+        for schema in dict.fromkeys(t.schema for t in tables):
+            target.query(f"drop schema if exists {schema} cascade")
+            target.query(f"create schema {schema}")
+        with tempfile.TemporaryDirectory(prefix="revops-load-") as tmp:
+            for table in tables:
+                target.query(ddl(table))
+                csv = Path(tmp) / f"{table.schema}.{table.name}.csv"
+                cols = table.column_names
+                select = ", ".join(_quote(c) for c in cols)
+                src.query(
+                    f"copy (select {select} from {table.qualified_name}) to '{csv}' "
+                    "(format csv, header false, nullstr '\\N')"
+                )
+                target.copy_csv(table.qualified_name, cols, csv)
+                csv.unlink()
+                (count,) = target.query(f"select count(*) from {table.qualified_name}")[1][0]
+                loaded[f"{table.system}.{table.name}"] = int(count)
+    finally:
+        src.close()
+    return loaded
+
+
+# --- comparing builds -------------------------------------------------------------------
+
+#: Schemas that hold no dbt relations.
+SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "pg_toast"})
+
+
+def relations(wh: Warehouse, exclude: Iterable[str] = ()) -> set[tuple[str, str]]:
+    """(schema, name) of every table and view, less system schemas and ``exclude``d ones
+    (a name ending in ``*`` is a prefix)."""
+    skip = set(SYSTEM_SCHEMAS)
+    prefixes = tuple(e[:-1] for e in exclude if e.endswith("*"))
+    skip.update(e for e in exclude if not e.endswith("*"))
+    _, rows = wh.query(
+        "select table_schema, table_name from information_schema.tables"
+        + (" where table_catalog = current_database()" if wh.kind == "postgres" else "")
+    )
+    return {
+        (str(s), str(t))
+        for s, t in rows
+        if s not in skip and not str(s).startswith(prefixes) and not str(s).startswith("pg_temp")
+    }
+
+
+@dataclass(frozen=True)
+class ColumnStat:
+    """What a column adds up to: comparable across engines."""
+
+    column: str
+    kind: str  # number, float, boolean, temporal, text, other
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Row count and per-column aggregates of one relation."""
+
+    relation: str
+    rows: int
+    columns: tuple[ColumnStat, ...]
+
+
+def column_kind(data_type: str) -> str:
+    """Map an engine's information_schema data_type to a comparison kind."""
+    t = data_type.lower().split("(")[0].strip()
+    if t in ("double", "double precision", "real", "float", "float4", "float8"):
+        return "float"
+    if t in (
+        "tinyint", "smallint", "integer", "int", "bigint", "hugeint", "ubigint", "uinteger",
+        "usmallint", "utinyint", "uhugeint", "decimal", "numeric",
+    ):  # fmt: skip
+        return "number"
+    if t in ("boolean", "bool"):
+        return "boolean"
+    if t == "date" or t.startswith(("timestamp", "time")):
+        return "temporal"
+    if t in ("varchar", "text", "string", "character varying", "character", "char", "bpchar"):
+        return "text"
+    return "other"
+
+
+def fingerprint(wh: Warehouse, schema: str, name: str) -> Fingerprint:
+    """Row count, then per column: non-null count and an aggregate by kind (sum rounded to
+    the cent for numbers, true count for booleans, min/max for dates and timestamps,
+    distinct count and total length for text). One query per relation."""
+    _, cols = wh.query(
+        "select column_name, data_type from information_schema.columns "
+        f"where table_schema = '{schema}' and table_name = '{name}' order by ordinal_position"
+    )
+    kinds = [(str(c), column_kind(str(t))) for c, t in cols]
+    exprs = ["count(*)"]
+    for column, kind in kinds:
+        exprs += _aggregates(_quote(column), kind)
+    _, rows = wh.query(f"select {', '.join(exprs)} from {_quote(schema)}.{_quote(name)}")
+    row = rows[0]
+    stats, i = [], 1
+    for column, kind in kinds:
+        n = len(_aggregates("x", kind))
+        stats.append(ColumnStat(column, kind, tuple(row[i : i + n])))
+        i += n
+    return Fingerprint(f"{schema}.{name}", int(row[0]), tuple(stats))
+
+
+def _aggregates(col: str, kind: str) -> list[str]:
+    if kind in ("number", "float"):
+        return [f"count({col})", f"round(cast(sum({col}) as decimal(38, 6)), 2)"]
+    if kind == "boolean":
+        return [f"count({col})", f"sum(case when {col} then 1 else 0 end)"]
+    if kind == "temporal":
+        return [f"count({col})", f"min({col})", f"max({col})"]
+    if kind == "text":
+        return [f"count({col})", f"count(distinct {col})", f"sum(length({col}))"]
+    return [f"count({col})"]
+
+
+def differences(a: Fingerprint, b: Fingerprint, float_tolerance: float = 0.01) -> list[str]:
+    """How two fingerprints of the same relation differ (empty when they match).
+
+    Counts, exact numbers, booleans, text and timestamps must be equal. A column that is a
+    float on either engine may differ by ``float_tolerance`` (absolute, after rounding to
+    the cent) or one part in 10^9, since the order of float additions is not fixed.
+    """
+    out: list[str] = []
+    if a.rows != b.rows:
+        out.append(f"{a.relation}: {a.rows} rows vs {b.rows}")
+    bcols = {c.column: c for c in b.columns}
+    acols = {c.column: c for c in a.columns}
+    if set(acols) != set(bcols):
+        out.append(f"{a.relation}: columns {sorted(set(acols) ^ set(bcols))} in one engine only")
+    for name in acols.keys() & bcols.keys():
+        x, y = acols[name], bcols[name]
+        kinds = {x.kind, y.kind}
+        if kinds <= {"number", "float"}:
+            if x.values[0] != y.values[0] or not _close(
+                x.values[1], y.values[1], float_tolerance if "float" in kinds else 0.0
+            ):
+                out.append(f"{a.relation}.{name}: {x.values} vs {y.values}")
+        elif x.kind != y.kind:
+            out.append(f"{a.relation}.{name}: a {x.kind} vs a {y.kind}")
+        elif x.values != y.values:
+            out.append(f"{a.relation}.{name}: {x.values} vs {y.values}")
+    return out
+
+
+def _close(x: Any, y: Any, tolerance: float) -> bool:
+    if x is None or y is None:
+        return x is None and y is None
+    dx, dy = Decimal(str(x)), Decimal(str(y))
+    if tolerance == 0.0:
+        return dx == dy
+    return abs(dx - dy) <= max(Decimal(str(tolerance)), abs(dx) * Decimal("1e-9"))
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _render(value: Any) -> Any:
+    """Render dbt's profile Jinja (env_var, as_number, as_bool, as_text) in one value."""
+    if isinstance(value, dict):
+        return {k: _render(v) for k, v in value.items()}
+    if not isinstance(value, str) or ("{{" not in value and "{%" not in value):
+        return value
+    from jinja2.sandbox import SandboxedEnvironment
+
+    def env_var(name: str, default: str | None = None) -> str:
+        if name in os.environ:
+            return os.environ[name]
+        if default is None:
+            raise ConfigError(f"profiles.yml needs the environment variable {name}")
+        return default
+
+    env = SandboxedEnvironment()
+    env.globals["env_var"] = env_var
+    env.filters.update(
+        as_number=lambda v: float(v) if "." in str(v) else int(v),
+        as_bool=lambda v: str(v).strip().lower() in ("1", "true", "yes"),
+        as_text=str,
+        as_native=lambda v: v,
+    )
+    return env.from_string(value).render()
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) < 400 else text[:397] + "..."

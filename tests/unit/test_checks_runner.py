@@ -1,0 +1,330 @@
+"""The runner on small hand-built tables: pass, fail with counts and examples, tolerance,
+severity, skipped models, column pruning, persistence, JUnit, the CLI and the SQL path."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from revops_cli.checks.backends import Batch, DuckDBBackend, SqlBackend
+from revops_cli.checks.report import check_text, write_junit
+from revops_cli.checks.results import CheckRun
+from revops_cli.checks.runner import run_checks
+from revops_cli.cli import cli
+from revops_cli.project import Project
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+CONTACTS = [
+    # contact_id, email, lead_source, mql_at, sql_at, notes
+    ("C1", "ann@acme.com", "paid_search", "2025-01-01", "2025-01-02", "x" * 50),
+    ("C2", "bob@acme.com", "webinar", "2025-01-01", "2025-01-03", "x"),
+    ("C3", "not-an-email", "webinar", "2025-01-02", "2025-01-01", "x"),
+    ("C4", "dan@beta.io", None, "2025-01-02", None, "x"),
+    ("C5", "eve@beta", "content", None, None, "x"),
+    ("C6", "fay@gamma.de", "content", "2025-01-03", "2025-01-04", "x"),
+    ("C7", "gus@gamma.de", "content", "2025-01-03", "2025-01-05", "x"),
+    ("C8", "hal@delta.se", "content", "2025-01-03", "2025-01-05", "x"),
+    ("C9", "ivy@delta.se", "content", "2025-01-03", "2025-01-05", "x"),
+    ("C10", "jon@delta.se", "content", "2025-01-03", "2025-01-05", "x"),
+]
+
+
+def make_project(tmp_path: Path, suites: dict[str, str], min_completeness: float = 0.85) -> Project:
+    """A throwaway project: its own vars, the real seeds' currencies, a DuckDB file."""
+    root = tmp_path / "project"
+    (root / "profiles").mkdir(parents=True)
+    (root / "seeds").mkdir()
+    (root / "tests" / "expectations").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text(
+        "name: t\nvars:\n  revops:\n    data_quality:\n"
+        f"      lead_source_completeness_min: {min_completeness}\n"
+    )
+    (root / "profiles" / "profiles.yml").write_text(
+        (PROJECT_DIR / "profiles" / "profiles.yml").read_text()
+    )
+    (root / "seeds" / "currencies.csv").write_text(
+        (PROJECT_DIR / "seeds" / "currencies.csv").read_text()
+    )
+    for name, text in suites.items():
+        (root / "tests" / "expectations" / f"{name}.yml").write_text(textwrap.dedent(text))
+    db = tmp_path / "t.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema staging")
+    con.execute(
+        """create table staging.stg_contacts (contact_id varchar, email varchar,
+        lead_source varchar, mql_at timestamp, sql_at timestamp, notes varchar)"""
+    )
+    con.executemany("insert into staging.stg_contacts values (?, ?, ?, ?, ?, ?)", CONTACTS)
+    con.close()
+    return Project(root, root / "profiles", None, db)
+
+
+CONTACT_SUITE = """
+    model: stg_contacts
+    key: contact_id
+    expectations:
+      - name: id_present
+        expect: expect_column_values_to_not_be_null
+        column: contact_id
+      - name: email_valid
+        expect: expect_column_values_to_match_regex
+        column: email
+        regex: '^[^@]+@[^@]+\\.[a-z]+$'
+      - name: lead_source_present
+        expect: expect_column_values_to_not_be_null
+        column: lead_source
+        mostly: {var: data_quality.lead_source_completeness_min}
+      - name: sql_after_mql
+        expect: expect_column_pair_values_a_to_be_greater_than_b
+        column_A: sql_at
+        column_B: mql_at
+        or_equal: true
+        ignore_row_if: either_value_is_missing
+        severity: warn
+"""
+
+
+@pytest.fixture(autouse=True)
+def _target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+
+
+def by_name(run: CheckRun) -> dict[str, Any]:
+    return {r.expectation: r for r in run.results}
+
+
+def test_pass_fail_tolerance_and_severity(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"contacts": CONTACT_SUITE})
+    run = run_checks(project)
+    r = by_name(run)
+    assert r["id_present"].status == "pass" and r["id_present"].unexpected_count == 0
+    # Two bad emails: counted, with their keys as examples; an error expectation fails.
+    email = r["email_valid"]
+    assert (email.status, email.success, email.unexpected_count) == ("fail", False, 2)
+    assert email.unexpected_percent == 20.0 and email.element_count == 10
+    assert set(email.examples) == {"C3", "C5"}
+    assert email.relation == "staging.stg_contacts"
+    # One missing lead source in ten: 90 % >= mostly 0.85 passes, but is reported (warn).
+    lead = r["lead_source_present"]
+    assert (lead.status, lead.success, lead.unexpected_count) == ("warn", True, 1)
+    assert lead.observed_value == 0.9 and lead.mostly == 0.85
+    # A failing warn expectation warns and does not fail the run.
+    order = r["sql_after_mql"]
+    assert (order.status, order.success, order.unexpected_count, order.examples) == (
+        "warn",
+        False,
+        1,
+        ("C3",),
+    )
+    assert run.ok is False and [f.expectation for f in run.failed] == ["email_valid"]
+    text = check_text(run)
+    assert "FAIL    contacts  email_valid" in text and "C3, C5" in text
+    assert text.rstrip().endswith("Checks FAILED (1 failing expectations)")
+
+
+def test_above_the_tolerance_fails(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"contacts": CONTACT_SUITE}, min_completeness=0.95)
+    lead = by_name(run_checks(project))["lead_source_present"]
+    assert (lead.status, lead.unexpected_count) == ("fail", 1)
+
+
+def test_only_the_needed_columns_are_read(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"contacts": CONTACT_SUITE})
+    seen: list[Batch] = []
+
+    class Spy(DuckDBBackend):
+        def validate(self, ctx: Any, batch: Batch, gx_suite: Any, fmt: dict[str, Any]) -> Any:
+            seen.append(batch)
+            return super().validate(ctx, batch, gx_suite, fmt)
+
+    run_checks(project, backend=Spy(duckdb.connect(str(project.database))), docs=False)
+    [batch] = seen
+    assert batch.columns == ["contact_id", "email", "lead_source", "sql_at", "mql_at"]
+    assert "notes" not in batch.select.sql()
+
+
+def test_missing_model_is_skipped_and_missing_column_errors(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path,
+        {
+            "later": """
+                model: fct_not_yet
+                expectations:
+                  - expect: expect_column_values_to_not_be_null
+                    column: a
+            """,
+            "typo": """
+                model: stg_contacts
+                expectations:
+                  - name: typo
+                    expect: expect_column_values_to_not_be_null
+                    column: emial
+            """,
+        },
+    )
+    run = run_checks(project)
+    r = {x.suite: x for x in run.results}
+    assert (r["later"].status, r["later"].message) == ("skipped", "skipped (model not built)")
+    assert r["typo"].status == "error" and "column emial not in staging.stg_contacts" in (
+        r["typo"].message or ""
+    )
+    assert run.ok is False
+    assert "Skipped (model not built): later" in check_text(run)
+
+
+def test_where_and_query_suites(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path,
+        {
+            "filtered": """
+                model: stg_contacts
+                key: contact_id
+                expectations:
+                  - name: delta_emails_valid
+                    expect: expect_column_values_to_match_regex
+                    column: email
+                    regex: '@delta'
+                    where: "email like '%.se'"
+            """,
+            "counts": """
+                key: lead_source
+                query: |
+                  select lead_source, count(*) as contacts, {{ as_of }} as as_of
+                  from {{ ref('stg_contacts') }}
+                  group by all
+                expectations:
+                  - name: sources
+                    expect: expect_table_row_count_to_equal
+                    value: 4
+                  - name: at_most_six_each
+                    expect: expect_column_values_to_be_between
+                    column: contacts
+                    max_value: 5
+            """,
+        },
+    )
+    r = by_name(run_checks(project))
+    assert (r["delta_emails_valid"].status, r["delta_emails_valid"].element_count) == ("pass", 3)
+    assert r["sources"].status == "pass" and r["sources"].observed_value == 4
+    assert (r["at_most_six_each"].status, r["at_most_six_each"].examples) == (
+        "fail",
+        ("content",),
+    )
+
+
+def test_results_accumulate_one_run_id_per_run(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"contacts": CONTACT_SUITE})
+    first = run_checks(project)
+    second = run_checks(project)
+    assert first.stored_in == "data_quality.dq_expectation_results"
+    con = duckdb.connect(str(project.database), read_only=True)
+    rows = con.execute(
+        """select run_id, count(*), count(*) filter (where not success)
+        from data_quality.dq_expectation_results group by run_id order by min(run_at)"""
+    ).fetchall()
+    lead = con.execute(
+        """select observed_value, unexpected_count, mostly, status
+        from data_quality.dq_expectation_results where expectation = 'lead_source_present'
+        limit 1"""
+    ).fetchone()
+    con.close()
+    assert rows == [(first.run_id, 4, 2), (second.run_id, 4, 2)]
+    assert lead == ("0.9", 1, 0.85, "warn")
+    assert first.docs_index is not None and first.docs_index.is_file()
+    assert first.docs_index.is_relative_to(tmp_path / "target")
+
+
+def test_junit_xml(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"contacts": CONTACT_SUITE})
+    path = write_junit(run_checks(project, store=False, docs=False), tmp_path / "out" / "j.xml")
+    root = ET.parse(path).getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("4", "1", "0")
+    [failure] = root.iter("failure")
+    assert "2 unexpected of 10 (20.00%)" in (failure.get("message") or "")
+    assert "e.g. C3, C5" in (failure.get("message") or "")
+
+
+def test_no_network_is_touched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the checks tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    project = make_project(tmp_path, {"contacts": CONTACT_SUITE})
+    assert len(run_checks(project).results) == 4
+
+
+def test_cli_check_exit_codes_and_json(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"contacts": CONTACT_SUITE})
+    args = ["check", "--project-dir", str(project.project_dir), "--database", str(project.database)]
+    failed = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert failed.exit_code == 1, failed.output
+    out = json.loads(failed.stdout)
+    assert out["ok"] is False and out["counts"]["fail"] == 1
+    [fail] = [r for r in out["results"] if r["status"] == "fail"]
+    assert (fail["expectation"], fail["column"], fail["unexpected_count"]) == (
+        "email_valid",
+        "email",
+        2,
+    )
+    # Only warnings: exit 0, and the warning is named.
+    relaxed = textwrap.dedent(CONTACT_SUITE).replace(
+        "regex: '^[^@]+@[^@]+\\.[a-z]+$'", "regex: '@'\n    mostly: 0.5"
+    )
+    assert "mostly: 0.5" in relaxed
+    (project.project_dir / "tests" / "expectations" / "contacts.yml").write_text(relaxed)
+    warned = CliRunner().invoke(cli, args)
+    assert warned.exit_code == 0, warned.output
+    assert "WARN    contacts  lead_source_present" in warned.stdout
+    assert "Checks PASSED" in warned.stdout
+
+
+def test_a_suite_mistake_exits_2_with_file_and_line(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"bad": "model: x\nexpectations:\n  - expect: nope\n"})
+    result = CliRunner().invoke(
+        cli,
+        ["check", "--project-dir", str(project.project_dir), "--database", str(project.database)],
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ") and "bad.yml:3: 'expect' names" in result.stderr
+
+
+def test_the_sql_path_gives_the_same_results(tmp_path: Path) -> None:
+    """GX's SQL datasource (here on SQLite), as used for PostgreSQL and warehouses."""
+    project = make_project(
+        tmp_path, {"contacts": CONTACT_SUITE.replace("stg_contacts", "contacts")}
+    )
+    path = tmp_path / "wh.sqlite"
+    con = sqlite3.connect(path)
+    con.execute(
+        """create table contacts (contact_id text, email text, lead_source text,
+        mql_at timestamp, sql_at timestamp, notes text)"""
+    )
+    con.executemany("insert into contacts values (?, ?, ?, ?, ?, ?)", CONTACTS)
+    con.commit()
+    con.close()
+    backend = SqlBackend(f"sqlite:///{path}")
+    run = run_checks(project, backend=backend, docs=False)
+    backend.close()
+    r = by_name(run)
+    assert (r["email_valid"].status, r["email_valid"].unexpected_count) == ("fail", 2)
+    assert set(r["email_valid"].examples) == {"C3", "C5"}
+    assert (r["lead_source_present"].status, r["lead_source_present"].unexpected_count) == (
+        "warn",
+        1,
+    )
+    assert r["sql_after_mql"].unexpected_count == 1
+    con = sqlite3.connect(path)
+    assert con.execute(
+        "select count(distinct run_id), count(*) from dq_expectation_results"
+    ).fetchone() == (1, 4)
+    con.close()
