@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Lint compiles models through dbt: keep its database out of the way.
 LINT_DB := target/lint.duckdb
 
-.PHONY: install demo test lint unit integration format clean bench
+.PHONY: install demo test lint unit integration test-postgres format clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,15 +27,23 @@ lint: install
 	mkdir -p target && REVOPS_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests/dbt
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
+# REVOPS_TEST_POSTGRES=1 (set by .ci/run) adds the PostgreSQL lane.
 test: lint
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+	if [ "$${REVOPS_TEST_POSTGRES:-0}" = 1 ]; then $(MAKE) --no-print-directory test-postgres; fi
 
 unit: install
 	$(BIN)/python -m pytest tests/unit
 
 integration: install
 	$(BIN)/python -m pytest tests/integration
+
+# The same project on PostgreSQL, compared with DuckDB: installs PostgreSQL (Debian) when
+# absent, starts a throwaway cluster, builds, compares, stops it (scripts/pg_lane.sh).
+# REVOPS_ENGINE_SELECT narrows the builds to a dbt selection.
+test-postgres: install
+	bash scripts/pg_lane.sh run --durations=5
 
 format: install
 	$(BIN)/ruff format revops_cli tests

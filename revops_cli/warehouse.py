@@ -317,27 +317,36 @@ def _aggregates(col: str, kind: str) -> list[str]:
     return [f"count({col})"]
 
 
-def differences(a: Fingerprint, b: Fingerprint, float_tolerance: float = 0.01) -> list[str]:
+def differences(
+    a: Fingerprint,
+    b: Fingerprint,
+    float_tolerance: float = 0.01,
+    cent_per_row: Iterable[str] = (),
+) -> list[str]:
     """How two fingerprints of the same relation differ (empty when they match).
 
     Counts, exact numbers, booleans, text and timestamps must be equal. A column that is a
     float on either engine may differ by ``float_tolerance`` (absolute, after rounding to
-    the cent) or one part in 10^9, since the order of float additions is not fixed.
+    the cent) or one part in 10^9, since the order of float additions is not fixed. A
+    column named in ``cent_per_row`` is money an engine computes through a float and then
+    rounds to the cent, where a half-cent tie can go either way: one cent per row.
     """
     out: list[str] = []
+    loose = set(cent_per_row)
     if a.rows != b.rows:
         out.append(f"{a.relation}: {a.rows} rows vs {b.rows}")
     bcols = {c.column: c for c in b.columns}
     acols = {c.column: c for c in a.columns}
     if set(acols) != set(bcols):
         out.append(f"{a.relation}: columns {sorted(set(acols) ^ set(bcols))} in one engine only")
-    for name in acols.keys() & bcols.keys():
+    for name in sorted(acols.keys() & bcols.keys()):
         x, y = acols[name], bcols[name]
         kinds = {x.kind, y.kind}
         if kinds <= {"number", "float"}:
-            if x.values[0] != y.values[0] or not _close(
-                x.values[1], y.values[1], float_tolerance if "float" in kinds else 0.0
-            ):
+            tolerance = float_tolerance if "float" in kinds else 0.0
+            if name in loose:
+                tolerance = max(tolerance, 0.01 * int(x.values[0] or 0))
+            if x.values[0] != y.values[0] or not _close(x.values[1], y.values[1], tolerance):
                 out.append(f"{a.relation}.{name}: {x.values} vs {y.values}")
         elif x.kind != y.kind:
             out.append(f"{a.relation}.{name}: a {x.kind} vs a {y.kind}")

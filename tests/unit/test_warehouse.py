@@ -170,3 +170,12 @@ def test_differences_money_to_the_cent_and_floats_within_tolerance() -> None:
     text = ColumnStat("share", "text", (10, 3, 30))
     assert differences(_fp(10, share), _fp(10, text)) == ["marts.fct.share: a float vs a text"]
     assert "in one engine only" in differences(_fp(10, share), _fp(10))[0]
+
+
+def test_money_through_a_float_may_differ_by_a_cent_per_row() -> None:
+    a = ColumnStat("cost_per_mql", "number", (98, "26583.74"))
+    b = ColumnStat("cost_per_mql", "number", (98, "26583.79"))
+    assert len(differences(_fp(98, a), _fp(98, b))) == 1
+    assert differences(_fp(98, a), _fp(98, b), cent_per_row=["cost_per_mql"]) == []
+    far = ColumnStat("cost_per_mql", "number", (98, "26585.00"))
+    assert len(differences(_fp(98, a), _fp(98, far), cent_per_row=["cost_per_mql"])) == 1

@@ -144,14 +144,14 @@ final as (
         has_out_of_order_stages,
         first_response_at,
         cast(
-            {{ dbt.datediff('mql_at', 'first_response_at', 'second') }} / 3600.0 -- noqa: LT05
+            {{ revops.datediff('mql_at', 'first_response_at', 'second') }} / 3600.0 -- noqa: LT05
             as {{ revops.type_double() }}
         ) as response_hours,
         case
             when mql_at is null then null
             when first_response_at is null then false
             else
-                {{ dbt.datediff('mql_at', 'first_response_at', 'second') }} -- noqa: LT05
+                {{ revops.datediff('mql_at', 'first_response_at', 'second') }} -- noqa: LT05
                 <= {{ response_hours }} * 3600
         end as is_response_sla_met,
         {% for name, start, stop in [
@@ -162,7 +162,7 @@ final as (
             ('opportunity_to_close', 'opportunity_at', 'coalesce(won_at, lost_at)'),
         ] %}
             cast(
-                {{ dbt.datediff(start, stop, 'second') }} / 86400.0 as {{ revops.type_double() }} -- noqa: LT05
+                {{ revops.datediff(start, stop, 'second') }} / 86400.0 as {{ revops.type_double() }} -- noqa: LT05
             ) as days_{{ name }},
         {% endfor %}
         case

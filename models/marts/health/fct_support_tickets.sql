@@ -24,11 +24,11 @@ measured as (
         matched.account_id,
         matched.match_method,
         as_of.as_of_at,
-        {{ dbt.datediff('tickets.opened_at', 'tickets.first_response_at', 'second') }}
+        {{ revops.datediff('tickets.opened_at', 'tickets.first_response_at', 'second') }}
             as first_response_seconds,
-        {{ dbt.datediff('tickets.opened_at', 'tickets.solved_at', 'second') }}
+        {{ revops.datediff('tickets.opened_at', 'tickets.solved_at', 'second') }}
             as resolution_seconds,
-        {{ dbt.datediff('tickets.opened_at', 'as_of.as_of_at', 'second') }}
+        {{ revops.datediff('tickets.opened_at', 'as_of.as_of_at', 'second') }}
             as open_seconds,
         {{ revops.hours_by_priority('tickets.priority', sla.first_response) }}
             as first_response_sla_hours,

@@ -73,7 +73,7 @@ final as (
         opportunities.expected_close_date,
         opportunities.closed_at,
         cast(
-            {{ dbt.datediff('opportunities.created_at', 'opportunities.closed_at', 'second') }}
+            {{ revops.datediff('opportunities.created_at', 'opportunities.closed_at', 'second') }}
             / 86400.0 as {{ revops.type_double() }}
         ) as days_to_close,
         {% for stage in stagnation %}

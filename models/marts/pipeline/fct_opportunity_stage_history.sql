@@ -58,7 +58,7 @@ final as (
             when ordered.is_closed_stage then null
             when coalesce(ordered.next_entered_at < ordered.entered_at, false) then null
             else cast(
-                {{ dbt.datediff(
+                {{ revops.datediff(
                     'ordered.entered_at',
                     'coalesce(ordered.next_entered_at, as_of.as_of_at)',
                     'second'

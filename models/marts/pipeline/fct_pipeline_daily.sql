@@ -24,7 +24,7 @@ intervals as (
         history.stage_name,
         opportunities.owner_id,
         opportunities.reporting_amount,
-        cast(stages.default_probability as {{ revops.type_double() }}) as probability,
+        cast(stages.default_probability as {{ revops.type_rate() }}) as probability,
         cast(history.entered_at as date) as first_open_date,
         cast(history.exited_at as date) as exit_date,
         cast({{ dbt.dateadd('day', -1, 'history.as_of_at') }} as date) as last_complete_date

@@ -21,7 +21,7 @@ windows as (
     select
         cohort_months.month_start_date as cohort_month_start_date,
         end_months.month_start_date as end_month_start_date,
-        {{ dbt.datediff(
+        {{ revops.datediff(
             'cohort_months.month_start_date', 'end_months.month_start_date', 'month'
         ) }} as months_elapsed
     from months as cohort_months

@@ -66,10 +66,10 @@ final as (
             open_days.due_amount - coalesce(collected_by_day.collected_amount, 0)
             as {{ revops.type_money() }}
         ) as outstanding_amount,
-        {{ dbt.datediff('open_days.due_date', 'open_days.date_day', 'day') }}
+        {{ revops.datediff('open_days.due_date', 'open_days.date_day', 'day') }}
             as days_past_due,
         {{ revops.aging_bucket(
-            dbt.datediff('open_days.due_date', 'open_days.date_day', 'day')
+            revops.datediff('open_days.due_date', 'open_days.date_day', 'day')
         ) }} as aging_bucket
     from open_days
     left join collected_by_day

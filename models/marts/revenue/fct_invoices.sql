@@ -96,9 +96,9 @@ final as (
         measured.due_date,
         measured.paid_at,
         measured.paid_date,
-        {{ dbt.datediff('measured.issued_date', 'measured.paid_date', 'day') }}
+        {{ revops.datediff('measured.issued_date', 'measured.paid_date', 'day') }}
             as days_to_collect,
-        {{ dbt.datediff('measured.due_date', 'measured.paid_date', 'day') }}
+        {{ revops.datediff('measured.due_date', 'measured.paid_date', 'day') }}
             as days_paid_after_due,
         measured.payment_attempt_count,
         measured.failed_payment_count,
@@ -107,12 +107,12 @@ final as (
         measured.as_of_date,
         case
             when measured.outstanding_amount > 0
-                then {{ dbt.datediff('measured.due_date', 'measured.as_of_date', 'day') }}
+                then {{ revops.datediff('measured.due_date', 'measured.as_of_date', 'day') }}
         end as days_past_due,
         case
             when measured.outstanding_amount > 0
                 then {{ revops.aging_bucket(
-                    dbt.datediff('measured.due_date', 'measured.as_of_date', 'day')
+                    revops.datediff('measured.due_date', 'measured.as_of_date', 'day')
                 ) }}
         end as aging_bucket,
         rates.reporting_currency_code,

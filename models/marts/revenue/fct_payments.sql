@@ -61,9 +61,9 @@ final as (
         dated.attempted_month_start_date,
         dated.refunded_at,
         dated.refunded_date,
-        {{ dbt.datediff('cast(invoices.issued_at as date)', 'dated.attempted_date', 'day') }}
+        {{ revops.datediff('cast(invoices.issued_at as date)', 'dated.attempted_date', 'day') }}
             as days_since_issue,
-        {{ dbt.datediff('cast(invoices.due_at as date)', 'dated.attempted_date', 'day') }}
+        {{ revops.datediff('cast(invoices.due_at as date)', 'dated.attempted_date', 'day') }}
             as days_past_due_at_attempt,
         rates.reporting_currency_code,
         rates.to_reporting_rate as fx_rate,

@@ -1,0 +1,415 @@
+"""The same project on PostgreSQL: load the generated raw tables, `revops build` against a
+postgres target, and hold every relation it builds to the DuckDB build of the same seed.
+
+Needs a server: `make test-postgres` (scripts/pg_lane.sh) starts a throwaway one and sets
+REVOPS_PG_HOST/PORT/USER/PASSWORD/DATABASE; without them the module is skipped, unless
+REVOPS_TEST_POSTGRES=1 says a server was promised, where it fails. REVOPS_ENGINE_SELECT
+narrows the builds to a dbt selection (default: the whole project).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from revops_cli.cli import cli
+from revops_cli.dbt_runner import run_dbt
+from revops_cli.generator import GenerationResult
+from revops_cli.generator.schema import RAW_TABLES
+from revops_cli.project import Project
+from revops_cli.warehouse import (
+    DuckDBWarehouse,
+    Fingerprint,
+    PostgresWarehouse,
+    column_kind,
+    differences,
+    fingerprint,
+    load_raw,
+    relations,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+#: The project to build (REVOPS_ENGINE_PROJECT_DIR: try a patched copy of it).
+PROJECT_DIR = Path(
+    os.environ.get("REVOPS_ENGINE_PROJECT_DIR") or Path(__file__).resolve().parents[2]
+)
+SELECT = os.environ.get("REVOPS_ENGINE_SELECT") or None
+#: Schemas that are inputs or dbt's scratch space, not built relations.
+NOT_BUILT = ("raw_*", "truth", "main", "public", "dbt_test__audit")
+#: Columns that record when a run happened, not what it computed.
+RUN_COLUMNS = {"data_quality.dq_expectation_results": {"run_id", "run_at"}}
+#: Money computed through a float on one engine, then cast to the cent: DuckDB divides
+#: decimals in DOUBLE (PostgreSQL in exact numeric), and a double multiplier makes a double
+#: product. A value on a half-cent tie may round either way there: one cent per row.
+FLOAT_MONEY = {
+    "marts.fct_marketing_performance": {
+        "cost_per_lead",
+        "cost_per_mql",
+        "cost_per_qualified_opportunity",
+        "customer_acquisition_cost",
+    },
+    # reporting_amount x probability, a double (stage probabilities).
+    "marts.fct_pipeline_daily": {"weighted_reporting_amount"},
+}
+PG_ENV = ("REVOPS_PG_HOST", "REVOPS_PG_PORT", "REVOPS_PG_USER", "REVOPS_PG_PASSWORD")
+
+
+@pytest.fixture(scope="module")
+def server() -> dict[str, str]:
+    """Connection settings of the server the lane started."""
+    if "REVOPS_PG_PORT" not in os.environ:
+        if os.environ.get("REVOPS_TEST_POSTGRES") == "1":
+            pytest.fail("REVOPS_TEST_POSTGRES=1 but no REVOPS_PG_PORT: run make test-postgres")
+        pytest.skip("no PostgreSQL server (make test-postgres starts one)")
+    return {k: os.environ.get(k, "") for k in PG_ENV} | {
+        "REVOPS_PG_DATABASE": os.environ.get("REVOPS_PG_DATABASE", "postgres")
+    }
+
+
+def _connect(server: dict[str, str], dbname: str) -> PostgresWarehouse:
+    return PostgresWarehouse.open(
+        host=server["REVOPS_PG_HOST"] or "127.0.0.1",
+        port=int(server["REVOPS_PG_PORT"]),
+        user=server["REVOPS_PG_USER"] or "revops",
+        password=server["REVOPS_PG_PASSWORD"] or None,
+        dbname=dbname,
+    )
+
+
+@pytest.fixture(scope="module")
+def make_database(server: dict[str, str]) -> Iterator[Any]:
+    """Creates empty databases for the module, dropped at its end."""
+    admin = _connect(server, server["REVOPS_PG_DATABASE"])
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        name = f"revops_test_{name}_{os.getpid()}"
+        admin.query(f"drop database if exists {name} with (force)")
+        admin.query(f"create database {name}")
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        admin.query(f"drop database if exists {name} with (force)")
+    admin.close()
+
+
+@pytest.fixture(scope="module")
+def profiles(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """profiles.example.yml as the profile: its duckdb and postgres blocks must work."""
+    folder = tmp_path_factory.mktemp("profiles")
+    shutil.copy(PROJECT_DIR / "profiles.example.yml", folder / "profiles.yml")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def pg_env(server: dict[str, str], make_database: Any) -> Iterator[dict[str, str]]:
+    """The profile's REVOPS_PG_* variables, pointing at this module's database."""
+    env = server | {"REVOPS_PG_DATABASE": make_database("build")}
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        yield env
+
+
+@pytest.fixture(scope="module")
+def pg(server: dict[str, str], pg_env: dict[str, str]) -> Iterator[PostgresWarehouse]:
+    wh = _connect(server, pg_env["REVOPS_PG_DATABASE"])
+    yield wh
+    wh.close()
+
+
+def _build(args: list[str]) -> tuple[int, dict[str, Any], str]:
+    select = ["--select", SELECT] if SELECT else []
+    # A narrowed build skips the tests that also need unselected models (seeds' children).
+    env = {"DBT_INDIRECT_SELECTION": "cautious"} if SELECT else {}
+    args = ["build", "--project-dir", str(PROJECT_DIR), *args, *select, "--format", "json"]
+    result = CliRunner().invoke(cli, args, env=env)
+    try:
+        summary = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        summary = {}
+    return result.exit_code, summary, result.output
+
+
+@pytest.fixture(scope="module")
+def loaded(
+    small_db: tuple[Path, GenerationResult],
+    pg: PostgresWarehouse,
+    lane_timings: dict[str, float],
+) -> dict[str, int]:
+    began = time.perf_counter()
+    counts = load_raw(small_db[0], pg)
+    lane_timings["load raw tables into PostgreSQL"] = time.perf_counter() - began
+    return counts
+
+
+@pytest.fixture(scope="module")
+def duck_built(
+    small_db: tuple[Path, GenerationResult],
+    tmp_path_factory: pytest.TempPathFactory,
+    lane_timings: dict[str, float],
+) -> tuple[Path, dict[str, Any]]:
+    """The same seed built on DuckDB: the reference."""
+    db = tmp_path_factory.mktemp("duck") / "revops.duckdb"
+    shutil.copy(small_db[0], db)
+    began = time.perf_counter()
+    code, summary, output = _build(["--database", str(db)])
+    lane_timings["revops build on DuckDB"] = time.perf_counter() - began
+    assert code == 0, output
+    return db, summary
+
+
+@pytest.fixture(scope="module")
+def pg_built(
+    loaded: dict[str, int],
+    profiles: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    lane_timings: dict[str, float],
+) -> tuple[int, dict[str, Any], str]:
+    unused = tmp_path_factory.mktemp("unused") / "unused.duckdb"
+    began = time.perf_counter()
+    out = _build(
+        ["--profiles-dir", str(profiles), "--target", "postgres", "--database", str(unused)]
+    )
+    lane_timings["revops build on PostgreSQL"] = time.perf_counter() - began
+    return out
+
+
+def test_raw_tables_load_with_the_contract_types(
+    small_db: tuple[Path, GenerationResult], loaded: dict[str, int], pg: PostgresWarehouse
+) -> None:
+    assert loaded == small_db[1].raw_rows
+    duck = DuckDBWarehouse.open(small_db[0])
+    try:
+        for table in RAW_TABLES:
+            sql = (
+                "select column_name, data_type from information_schema.columns where "
+                f"table_schema = '{table.schema}' and table_name = '{table.name}' "
+                "order by ordinal_position"
+            )
+            want = [(c, column_kind(t)) for c, t in duck.query(sql)[1]]
+            got = [(c, column_kind(t)) for c, t in pg.query(sql)[1]]
+            assert got == want, table.qualified_name
+            assert fingerprint(pg, table.schema, table.name).columns == (
+                fingerprint(duck, table.schema, table.name).columns
+            ), table.qualified_name
+    finally:
+        duck.close()
+
+
+def test_the_build_passes_on_postgres_as_on_duckdb(
+    pg_built: tuple[int, dict[str, Any], str], duck_built: tuple[Path, dict[str, Any]]
+) -> None:
+    code, summary, output = pg_built
+    assert code == 0, output
+    assert summary["ok"] is True, summary["failed"]
+    _, duck = duck_built
+    assert summary["nodes"] == duck["nodes"]
+    # The reconciliation is read back from PostgreSQL (revops_cli.warehouse).
+    assert summary["reconciliation"] == duck["reconciliation"]
+    if not SELECT:
+        assert len(summary["reconciliation"]) == len(RAW_TABLES)
+
+
+def test_every_relation_matches_duckdb(
+    pg_built: tuple[int, dict[str, Any], str],
+    duck_built: tuple[Path, dict[str, Any]],
+    pg: PostgresWarehouse,
+    lane_timings: dict[str, float],
+) -> None:
+    """Row counts, and per column non-null counts and sums to the cent, min/max dates,
+    distinct text: equal on both engines for every seed, model and data-quality table."""
+    assert pg_built[0] == 0, pg_built[2]
+    duck = DuckDBWarehouse.open(duck_built[0])
+    try:
+        on_duck, on_pg = relations(duck, NOT_BUILT), relations(pg, NOT_BUILT)
+        assert on_pg == on_duck
+        assert len(on_pg) >= 40
+        began = time.perf_counter()
+        problems = [
+            problem
+            for schema, name in sorted(on_duck)
+            for problem in differences(
+                _without_run_columns(fingerprint(duck, schema, name)),
+                _without_run_columns(fingerprint(pg, schema, name)),
+                cent_per_row=FLOAT_MONEY.get(f"{schema}.{name}", ()),
+            )
+        ]
+        lane_timings[f"compare {len(on_duck)} relations"] = time.perf_counter() - began
+    finally:
+        duck.close()
+    assert not problems, "\n".join(problems)
+
+
+def _without_run_columns(fp: Fingerprint) -> Fingerprint:
+    skip = RUN_COLUMNS.get(fp.relation, set())
+    return replace(fp, columns=tuple(c for c in fp.columns if c.column not in skip))
+
+
+def test_offsets_become_the_same_utc_instants(
+    pg_built: tuple[int, dict[str, Any], str],
+    duck_built: tuple[Path, dict[str, Any]],
+    pg: PostgresWarehouse,
+) -> None:
+    """Row by row, not only min/max: the CRM's local times with offsets and billing's UTC."""
+    sql = {
+        "stg_crm__contacts": "select contact_id, created_at from staging.stg_crm__contacts",
+        "stg_crm__lifecycle_events": "select event_id, occurred_at "
+        "from staging.stg_crm__lifecycle_events",
+        "stg_billing__invoices": "select invoice_id, issued_at, period_start_date, paid_at "
+        "from staging.stg_billing__invoices",
+    }
+    duck = DuckDBWarehouse.open(duck_built[0])
+    try:
+        for name, query in sql.items():
+            assert sorted(pg.query(query)[1]) == sorted(duck.query(query)[1]), name
+    finally:
+        duck.close()
+
+
+#: Text the parse macros meet: the ISO 8601 shapes loaders write, the generator's bad dates
+#: (generator/dirt.py BAD_DATES) and impossible calendar dates.
+DATE_TEXTS = (
+    "2025-03-04T10:15:00+01:00",
+    "2025-03-04T09:15:00Z",
+    "2025-03-04",
+    " 2025-03-04 ",
+    "2025-03-04 10:15:00",
+    "2025-03-04T10:15",
+    "2025-3-4T1:5",
+    "2025-03-04T10:15:00.123456",
+    "2025-03-04T23:15:00-05:00",
+    "2025-03-04T10:15:00-05:30",
+    "2025-03-04T10:15:00+0100",
+    "2025-03-04T10:15:00+01",
+    "2025-03-04T24:00:00",
+    "2024-02-29",
+    "2000-02-29T12:00:00Z",
+    "2025-02-29",
+    "2100-02-29",
+    "2025-04-31",
+    "2025-13-01",
+    "2025-00-10",
+    "2025-03-04T25:00:00",
+    "2025-03-04T10:60:00",
+    "2025-03-04T10:15:60",
+    "20250304",
+    "31/02/2025",
+    "N/A",
+    "not a date",
+    "2025.02.30",
+    "TBD",
+    "13/13/13",
+    "1/2/2025",
+    "",
+)
+
+
+def _compiled(profiles: Path, target: str, sql: str, database: Path | None = None) -> str:
+    """The SQL dbt compiles from ``sql`` for ``target`` (macros dispatched to its adapter)."""
+    from dbt.cli.main import dbtRunner
+
+    args = ["compile", "--inline", sql, "--project-dir", str(PROJECT_DIR)]
+    args += ["--profiles-dir", str(profiles), "--target", target, "--log-level", "none"]
+    env = {"REVOPS_DUCKDB_PATH": str(database)} if database else {}
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        res = dbtRunner().invoke(args)
+    assert res.success, res.exception
+    return str(res.result.results[0].node.compiled_code)
+
+
+def test_parse_macros_agree_with_duckdb(
+    profiles: Path, pg: PostgresWarehouse, tmp_path: Path
+) -> None:
+    """postgres__parse_timestamp / parse_date return what DuckDB's try_cast returns, and
+    null (not an error) for text that is not a date."""
+    values = ", ".join("('" + v.replace("'", "''") + "')" for v in DATE_TEXTS)
+    sql = (
+        "select v, {{ revops.parse_timestamp('v') }} as ts, {{ revops.parse_date('v') }} as d "
+        f"from (values {values}) as t (v)"
+    )
+    on_pg = sorted(pg.query(_compiled(profiles, "postgres", sql))[1])
+    duck = duckdb.connect()
+    try:
+        duck.execute("set TimeZone = 'UTC'")
+        on_duck = sorted(
+            duck.execute(_compiled(profiles, "duckdb", sql, tmp_path / "x.duckdb")).fetchall()
+        )
+    finally:
+        duck.close()
+    assert on_pg == on_duck
+    by_text = {v: (ts, d) for v, ts, d in on_pg}
+    assert str(by_text["2025-03-04T10:15:00+01:00"][0]) == "2025-03-04 09:15:00"
+    assert str(by_text["2025-03-04T23:15:00-05:00"][0]) == "2025-03-05 04:15:00"
+    assert all(by_text[v] == (None, None) for v in ("31/02/2025", "N/A", "2025-02-29", ""))
+
+
+def _project_copy(tmp: Path) -> Path:
+    """The staging layer of the project (what the probe needs), in a folder of its own."""
+    copy = tmp / "project"
+    copy.mkdir()
+    shutil.copy(PROJECT_DIR / "dbt_project.yml", copy)
+    for folder in ("macros", "seeds", "models/staging"):
+        shutil.copytree(PROJECT_DIR / folder, copy / folder)
+    return copy
+
+
+def test_a_duckdb_only_function_in_a_model_fails_the_postgres_build(
+    small_db: tuple[Path, GenerationResult],
+    profiles: Path,
+    server: dict[str, str],
+    make_database: Any,
+    tmp_path: Path,
+) -> None:
+    """The guard: a staging model that calls DuckDB's try_cast instead of the dispatched
+    revops.parse_timestamp still builds on DuckDB, and fails on PostgreSQL."""
+    project_dir = _project_copy(tmp_path)
+    model = project_dir / "models/staging/crm/base_crm__contacts.sql"
+    portable = "{{ revops.parse_timestamp('created_at') }}"
+    text = model.read_text()
+    assert portable in text
+    model.write_text(text.replace(portable, "try_cast(created_at as timestamptz)"))
+    db = tmp_path / "probe.duckdb"
+    shutil.copy(small_db[0], db)
+    args = ["--select", "base_crm__contacts"]
+
+    on_duck = run_dbt(
+        Project.resolve(project_dir, profiles, "duckdb", db), "build", args, raise_on_failure=False
+    )
+    assert [(n.name, n.status) for n in on_duck.nodes if n.resource_type == "model"] == [
+        ("base_crm__contacts", "success")
+    ]
+
+    database = make_database("probe")
+    wh = _connect(server, database)
+    try:
+        load_raw(small_db[0], wh, [t for t in RAW_TABLES if t.name == "contacts"])
+    finally:
+        wh.close()
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in (server | {"REVOPS_PG_DATABASE": database}).items():
+            mp.setenv(k, v)
+        on_pg = run_dbt(
+            Project.resolve(project_dir, profiles, "postgres", db),
+            "build",
+            args,
+            raise_on_failure=False,
+        )
+    [failed] = on_pg.failed
+    assert failed.name == "base_crm__contacts"
+    assert "try_cast" in (failed.message or "")
