@@ -339,6 +339,223 @@ def definitions_validate(project_dir: Path | None, dbt_vars: str | None) -> None
     click.echo(f"{root / 'dbt_project.yml'}: definitions are valid")
 
 
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@cli.command()
+@project_options
+@click.argument("metric_names", nargs=-1, required=True)
+@click.option(
+    "--grain",
+    default="month",
+    show_default=True,
+    help="day, week, month, quarter, year, fiscal_quarter or fiscal_year.",
+)
+@click.option("--by", "dimensions", multiple=True, help="Slice by this dimension (repeatable).")
+@click.option(
+    "--where", help="A condition on the --by dimensions, e.g. \"lead_source = 'webinar'\"."
+)
+@click.option("--start", type=_DATE, help="First period to show (its start date, inclusive).")
+@click.option("--end", type=_DATE, help="Show periods starting before this date.")
+@click.option("--sql", "show_sql", is_flag=True, help="Print the SQL instead of running it.")
+@format_option
+def query(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    metric_names: tuple[str, ...],
+    grain: str,
+    dimensions: tuple[str, ...],
+    where: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    show_sql: bool,
+    fmt: str,
+) -> None:
+    """Query metrics from the catalog (metrics/*.yml) on the built warehouse, without dbt.
+
+    Every period in range appears, empty ones as 0 (counts, sums) or empty (the rest).
+
+    \b
+    Examples:
+      revops query mqls mql_to_sql --grain quarter --by lead_source
+      revops query bookings --grain fiscal_year --format csv
+      revops query leads --by channel_group --where "channel_group = 'paid'" --start 2025-01-01
+    """
+    from revops_cli.metrics import Request, compile_query, dialect_for, load_catalog, run_query
+    from revops_cli.render import render
+
+    project = _project(project_dir, profiles_dir, target, database)
+    request = Request(
+        metric_names,
+        grain=grain,
+        dimensions=dimensions,
+        where=where,
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+    )
+    if show_sql:
+        catalog = load_catalog(project.project_dir)
+        click.echo(compile_query(catalog, request, dialect_for(project.target_type())))
+        return
+    answer = run_query(project, request)
+    click.echo(render(answer.columns, answer.rows, fmt))
+
+
+@cli.group()
+def metrics() -> None:
+    """The metric catalog (metrics/*.yml): every KPI defined once.
+
+    \b
+    Examples:
+      revops metrics list
+      revops metrics show mql_to_sql
+      revops metrics compile --check
+    """
+
+
+@metrics.command("list")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path))
+@format_option
+def metrics_list(project_dir: Path | None, fmt: str) -> None:
+    """List every metric: name, type, owner, format, dimensions, label.
+
+    \b
+    Example:
+      revops metrics list --format csv
+    """
+    from revops_cli.metrics import catalog_rows, load_catalog
+    from revops_cli.project import find_project_dir
+    from revops_cli.render import render
+
+    rows = catalog_rows(load_catalog(project_dir or find_project_dir()))
+    click.echo(render(["metric", "type", "owner", "format", "dimensions", "label"], rows, fmt))
+
+
+@metrics.command("show")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--dialect", default="duckdb", show_default=True, help="SQL dialect to show.")
+@click.argument("name")
+def metrics_show(project_dir: Path | None, dialect: str, name: str) -> None:
+    """Show a metric's definition, lineage (marts and raw sources) and SQL.
+
+    \b
+    Example:
+      revops metrics show mql_to_sql --dialect snowflake
+    """
+    from revops_cli.metrics import load_catalog, show_text
+    from revops_cli.metrics.compiler import dialect_for
+    from revops_cli.project import find_project_dir
+
+    catalog = load_catalog(project_dir or find_project_dir())
+    click.echo(show_text(catalog, catalog.get(name), dialect_for(dialect)))
+
+
+@metrics.command("compile")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("names", nargs=-1)
+@click.option("--grain", default="month", show_default=True, help="The period grain.")
+@click.option("--by", "dimensions", multiple=True, help="Slice by this dimension (repeatable).")
+@click.option("--dialect", default="duckdb", show_default=True, help="SQL dialect.")
+@click.option("--write", is_flag=True, help="Write the generated models/metrics/ files.")
+@click.option("--check", is_flag=True, help="Exit 1 if models/metrics/ drifted from the YAML.")
+def metrics_compile(
+    project_dir: Path | None,
+    names: tuple[str, ...],
+    grain: str,
+    dimensions: tuple[str, ...],
+    dialect: str,
+    write: bool,
+    check: bool,
+) -> None:
+    """Print metrics' SQL, or (--write/--check) the generated dbt models for BI tools.
+
+    \b
+    Examples:
+      revops metrics compile mql_to_sql --grain quarter --dialect bigquery
+      revops metrics compile --write     # regenerate models/metrics/ from metrics/*.yml
+      revops metrics compile --check     # CI: exit 1 when they differ
+    """
+    from revops_cli.errors import ConfigError
+    from revops_cli.metrics import Request, compile_query, load_catalog
+    from revops_cli.metrics.compiler import dialect_for
+    from revops_cli.metrics.generate import generated_files, write_models
+    from revops_cli.project import find_project_dir
+
+    root = project_dir or find_project_dir()
+    if write or check:
+        if names or (write and check):
+            raise ConfigError("--write and --check take no metric names and not each other")
+        if write:
+            changed = write_models(root)
+            for g in changed:
+                click.echo(f"wrote {g.path.relative_to(root)}")
+            click.echo(f"{len(changed)} generated file(s) changed")
+            return
+        stale = [g for g in generated_files(root) if not g.current]
+        for g in stale:
+            click.echo(f"{g.path.relative_to(root)} drifted from metrics/*.yml", err=True)
+        if stale:
+            click.echo("run 'revops metrics compile --write' and commit the result", err=True)
+            sys.exit(EXIT_CHECKS_FAILED)
+        click.echo("models/metrics/ matches metrics/*.yml")
+        return
+    if not names:
+        raise ConfigError("name a metric to compile, or pass --write or --check")
+    catalog = load_catalog(root)
+    request = Request(names, grain=grain, dimensions=dimensions)
+    click.echo(compile_query(catalog, request, dialect_for(dialect)))
+
+
+@metrics.command("validate")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path))
+def metrics_validate(project_dir: Path | None) -> None:
+    """Check metrics/*.yml: schema, names, models and columns; every mistake as file:line:column.
+
+    Exits 2 when anything is wrong.
+
+    \b
+    Example:
+      revops metrics validate
+    """
+    from revops_cli.metrics.catalog import catalog_files, validate_catalog
+    from revops_cli.project import find_project_dir
+
+    root = project_dir or find_project_dir()
+    problems = validate_catalog(root)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(EXIT_USAGE)
+    click.echo(f"{len(catalog_files(root))} metric files are valid")
+
+
+@metrics.command("export")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--semantic-layer",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the dbt Semantic Layer YAML into.",
+)
+def metrics_export(project_dir: Path | None, out_dir: Path) -> None:
+    """Write the catalog as dbt Semantic Layer YAML (semantic_models + metrics).
+
+    \b
+    Example:
+      revops metrics export --semantic-layer models/semantic
+    """
+    from revops_cli.metrics import load_catalog
+    from revops_cli.metrics.semantic import write_semantic_layer
+    from revops_cli.project import find_project_dir
+
+    catalog = load_catalog(project_dir or find_project_dir())
+    for path in write_semantic_layer(catalog, out_dir):
+        click.echo(f"wrote {path}")
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="revops")

@@ -7,7 +7,6 @@ does the same), because dbt's ``--vars`` replaces a top-level var whole.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +15,9 @@ from pydantic import BaseModel, ValidationError
 
 from revops_cli.definitions.schema import Definitions
 from revops_cli.errors import ConfigError
+from revops_cli.yamlpos import Problem, locate
 
 OVERRIDES_VAR = "revops_overrides"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One mistake in the definitions, located in the file."""
-
-    path: Path
-    line: int
-    column: int
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path.name}:{self.line}:{self.column}: {self.key}: {self.message}"
 
 
 def _read_project(project_dir: Path) -> tuple[Path, str]:
@@ -87,27 +73,6 @@ def overrides_from_vars(dbt_vars: str | None) -> dict[str, Any]:
     return value
 
 
-def _locate(
-    root: yaml.Node, keys: list[str | int], key_node: bool = False
-) -> tuple[yaml.Node, bool]:
-    """The deepest node along ``keys`` (the last key's own node when ``key_node``); True when
-    the whole path was found."""
-    node = root
-    for i, key in enumerate(keys):
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if k.value == str(key):
-                    child = k if key_node and i == len(keys) - 1 else v
-                    break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            child = node.value[key]
-        if child is None:
-            return node, False
-        node = child
-    return node, True
-
-
 def _expected_fields(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
     """Field names valid at the parent of ``loc`` (for 'did you mean')."""
     current: Any = model
@@ -135,7 +100,7 @@ def validate_definitions(
         return [
             Problem(path, 1, 1, "vars.revops", "missing: the definitions live under vars.revops")
         ]
-    base_node, found = _locate(root, ["vars", "revops"])
+    base_node, found = locate(root, ["vars", "revops"])
     if not found:
         return [
             Problem(path, 1, 1, "vars.revops", "missing: the definitions live under vars.revops")
@@ -146,7 +111,7 @@ def validate_definitions(
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            node, _ = _locate(base_node, list(loc), key_node=err["type"] == "extra_forbidden")
+            node, _ = locate(base_node, list(loc), key_node=err["type"] == "extra_forbidden")
             key = ".".join(["vars", "revops", *(str(k) for k in loc)])
             message = err["msg"]
             if err["type"] == "extra_forbidden":

@@ -80,7 +80,7 @@ def test_mistakes_are_reported_at_their_line(
     assert message in problem.message
     assert problem.line == line
     shown = str(problem)
-    assert shown.startswith(f"dbt_project.yml:{line}:")
+    assert f"dbt_project.yml:{line}:" in shown
     # The column points into the edited line (the key or its value).
     assert problem.column >= column
 

@@ -1,0 +1,108 @@
+"""What the metrics may read: the dbt models, their documented columns and their schemas.
+
+Read from the models' YAML docs (marts have enforced contracts, so the documented columns
+are the built ones) and the +schema folder configs in dbt_project.yml, so that validating
+or querying a metric never has to start dbt. When a dbt manifest exists (``dbt parse`` or
+any build), its source lineage is used for ``revops metrics show``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from revops_cli.errors import ConfigError
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Model:
+    """One dbt model the catalog may reference."""
+
+    name: str
+    schema: str
+    path: Path
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+def _schema_for(config: dict[str, Any], parts: list[str], default: str) -> str:
+    schema = default
+    node: Any = config
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            break
+        node = node[part]
+        if isinstance(node, dict) and isinstance(node.get("+schema"), str):
+            schema = node["+schema"]
+    return schema
+
+
+def load_models(project_dir: Path) -> dict[str, Model]:
+    """Every model with a .sql file under models/, with its documented columns."""
+    try:
+        project = yaml.load((project_dir / "dbt_project.yml").read_text(), Loader=_LOADER) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read {project_dir / 'dbt_project.yml'}: {exc}") from exc
+    name = str(project.get("name", "revops"))
+    config = (project.get("models") or {}).get(name) or {}
+    root = project_dir / "models"
+    models: dict[str, Model] = {}
+    for sql in sorted(root.rglob("*.sql")):
+        parts = list(sql.relative_to(root).parent.parts)
+        models[sql.stem] = Model(sql.stem, _schema_for(config, parts, "main"), sql)
+    for doc in sorted(root.rglob("*.yml")):
+        try:
+            data = yaml.load(doc.read_text(), Loader=_LOADER) or {}
+        except yaml.YAMLError:
+            continue
+        for entry in data.get("models") or [] if isinstance(data, dict) else []:
+            model = models.get(str(entry.get("name")))
+            if model is None:
+                continue
+            for column in entry.get("columns") or []:
+                model.columns[str(column["name"])] = str(column.get("data_type") or "")
+    return models
+
+
+def manifest_path(project_dir: Path) -> Path:
+    """Where dbt writes its manifest (DBT_TARGET_PATH, else target/)."""
+    target = os.environ.get("DBT_TARGET_PATH")
+    base = Path(target) if target else project_dir / "target"
+    if not base.is_absolute():
+        base = project_dir / base
+    return base / "manifest.json"
+
+
+def source_lineage(project_dir: Path, models: list[str]) -> dict[str, list[str]] | None:
+    """For each model, the raw source tables it is built from (None without a manifest)."""
+    path = manifest_path(project_dir)
+    if not path.is_file():
+        return None
+    manifest = json.loads(path.read_text())
+    nodes = {**manifest.get("nodes", {}), **manifest.get("sources", {})}
+    by_name = {
+        n["name"]: uid for uid, n in manifest.get("nodes", {}).items() if uid.startswith("model.")
+    }
+    out: dict[str, list[str]] = {}
+    for model in models:
+        seen: set[str] = set()
+        found: set[str] = set()
+        stack = [by_name[model]] if model in by_name else []
+        while stack:
+            uid = stack.pop()
+            if uid in seen:
+                continue
+            seen.add(uid)
+            if uid.startswith("source."):
+                src = nodes[uid]
+                found.add(f"{src['schema']}.{src['name']}")
+                continue
+            stack.extend(nodes.get(uid, {}).get("depends_on", {}).get("nodes", []))
+        out[model] = sorted(found)
+    return out

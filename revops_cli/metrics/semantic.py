@@ -1,0 +1,288 @@
+"""The catalog as dbt Semantic Layer (MetricFlow) YAML: semantic_models + metrics.
+
+Each simple (and each conversion step) becomes a measure on its model's semantic model, its
+``filter`` folded into the measure (``case when filter then expr end``, which count, sum,
+average and median all ignore when null); input filters of ratios and derived metrics
+become MetricFlow ``{{ Dimension(...) }}`` filters. What MetricFlow cannot express is left
+out and named in the file's header: metrics without a time column, multi-step funnels and
+fiscal grain-to-date.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlglot import exp
+
+from revops_cli.metrics.catalog import Catalog
+from revops_cli.metrics.guard import parse_expression
+from revops_cli.metrics.spec import (
+    Conversion,
+    Cumulative,
+    Derived,
+    Metric,
+    MetricInput,
+    Ratio,
+    Simple,
+)
+
+SPINE = "metricflow_time_spine"
+_AGG = {
+    "count": "count",
+    "count_distinct": "count_distinct",
+    "sum": "sum",
+    "avg": "average",
+    "min": "min",
+    "max": "max",
+    "median": "median",
+    "percentile": "percentile",
+}
+
+
+def _is_time(data_type: str) -> bool:
+    return data_type.lower().startswith(("timestamp", "date"))
+
+
+class _Export:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.models: dict[str, dict[str, Any]] = {}
+        self.skipped: dict[str, str] = {}
+
+    def semantic_model(self, name: str) -> dict[str, Any]:
+        if name not in self.models:
+            model = self.catalog.models[name]
+            entity = next(iter(model.columns))
+            self.models[name] = {
+                "name": name,
+                "description": f"{name}, as the metric catalog reads it.",
+                "model": f"ref('{name}')",
+                "entities": [{"name": entity, "type": "primary"}],
+                "dimensions": {},
+                "measures": [],
+            }
+        return self.models[name]
+
+    def dimension(self, model: str, column: str) -> str:
+        sm = self.semantic_model(model)
+        data_type = self.catalog.models[model].columns.get(column, "")
+        if column not in sm["dimensions"] and column != sm["entities"][0]["name"]:
+            if _is_time(data_type):
+                sm["dimensions"][column] = {
+                    "name": column,
+                    "type": "time",
+                    "type_params": {"time_granularity": "day"},
+                }
+            else:
+                sm["dimensions"][column] = {"name": column, "type": "categorical"}
+        return str(sm["entities"][0]["name"])
+
+    def measure(
+        self, name: str, model: str, time: str, agg: str, expr: str | None, flt: str | None,
+        extra: dict[str, Any] | None = None,
+    ) -> str:  # fmt: skip
+        self.dimension(model, time)
+        columns = list(self.catalog.models[model].columns)
+        value = parse_expression(expr, columns, boolean=False) if expr else exp.Literal.number(1)
+        if flt:
+            cond = parse_expression(flt, columns)
+            value = exp.Case(ifs=[exp.If(this=cond, true=value)])
+        measure: dict[str, Any] = {
+            "name": name,
+            "agg": _AGG[agg],
+            "expr": value.sql(),
+            "agg_time_dimension": time,
+            **(extra or {}),
+        }
+        self.semantic_model(model)["measures"].append(measure)
+        return name
+
+    def where(self, metric: Metric, text: str) -> str:
+        """An input filter in MetricFlow's Jinja dimension syntax."""
+        leaf = self.catalog.leaves(metric)[0]
+        model = leaf.model
+        tree = parse_expression(text, self.catalog.leaf_columns(metric))
+        entity = self.dimension(model, next(iter(self.catalog.models[model].columns)))
+        for col in list(tree.find_all(exp.Column)):
+            self.dimension(model, col.name)
+            data_type = self.catalog.models[model].columns[col.name]
+            ref = (
+                f"{{{{ TimeDimension('{entity}__{col.name}', 'day') }}}}"
+                if _is_time(data_type)
+                else f"{{{{ Dimension('{entity}__{col.name}') }}}}"
+            )
+            col.replace(exp.var(ref))
+        return tree.sql()
+
+    def unsupported(self, metric: Metric) -> str | None:
+        if isinstance(metric, Simple) and metric.time is None:
+            return "no time column (MetricFlow measures need one)"
+        if isinstance(metric, Conversion) and len(metric.steps) > 2:
+            return "a multi-step funnel (MetricFlow conversions have two steps)"
+        if isinstance(metric, Cumulative) and (metric.grain_to_date or "").startswith("fiscal"):
+            return "fiscal grain-to-date (MetricFlow has calendar grains only)"
+        for leaf in self.catalog.leaves(metric):
+            if leaf.name != metric.name and self.unsupported(leaf):
+                return f"reads {leaf.name}, which is not exported"
+        if isinstance(metric, Cumulative | Ratio | Derived):
+            names = (
+                [metric.metric]
+                if isinstance(metric, Cumulative)
+                else [metric.numerator.metric, metric.denominator.metric]
+                if isinstance(metric, Ratio)
+                else [m.metric for m in metric.metrics]
+            )
+            for n in names:
+                why = self.unsupported(self.catalog.metrics[n])
+                if why:
+                    return f"reads {n}, which is not exported"
+        return None
+
+    def inp(self, parent: Metric, i: MetricInput) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": i.metric}
+        if i.alias:
+            out["alias"] = i.alias
+        if i.offset_window:
+            out["offset_window"] = i.offset_window
+        if i.filter:
+            out["filter"] = self.where(self.catalog.metrics[i.metric], i.filter)
+        return out
+
+    def metric(self, metric: Metric) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": metric.name,
+            "label": metric.label,
+            "description": " ".join(metric.description.split()),
+            "type": metric.type,
+            "config": {
+                "meta": {
+                    "owner": metric.owner,
+                    "format": metric.format,
+                    "direction": metric.direction,
+                }
+            },
+        }
+        if isinstance(metric, Simple):
+            assert metric.time is not None
+            extra: dict[str, Any] = {}
+            if metric.percentile is not None:
+                extra["agg_params"] = {"percentile": metric.percentile}
+            if metric.non_additive:
+                extra["non_additive_dimension"] = {
+                    "name": metric.time,
+                    "window_choice": "max" if metric.non_additive == "last" else "min",
+                }
+            out["type_params"] = {
+                "measure": self.measure(
+                    metric.name,
+                    metric.model,
+                    metric.time,
+                    metric.agg,
+                    metric.expr,
+                    metric.filter,
+                    extra,
+                )
+            }
+        elif isinstance(metric, Ratio):
+            out["type_params"] = {
+                "numerator": self.inp(metric, metric.numerator),
+                "denominator": self.inp(metric, metric.denominator),
+            }
+        elif isinstance(metric, Derived):
+            out["type_params"] = {
+                "expr": metric.expr,
+                "metrics": [self.inp(metric, i) for i in metric.metrics],
+            }
+        elif isinstance(metric, Cumulative):
+            params: dict[str, Any] = {}
+            if metric.window:
+                params["window"] = metric.window
+            if metric.grain_to_date:
+                params["grain_to_date"] = metric.grain_to_date
+            out["type_params"] = {
+                "measure": {"name": metric.metric},
+                "cumulative_type_params": params,
+            }
+        elif isinstance(metric, Conversion):
+            base, conv = metric.steps
+            names = []
+            for step, suffix in ((base, "base"), (conv, "conversion")):
+                model = step.model or metric.model
+                self.dimension(model, metric.entity)
+                names.append(
+                    self.measure(
+                        f"{metric.name}_{suffix}_events",
+                        model,
+                        step.time,
+                        "count_distinct",
+                        metric.entity,
+                        step.filter,
+                    )
+                )
+            out["type_params"] = {
+                "conversion_type_params": {
+                    "entity": metric.entity,
+                    "calculation": metric.calculation,
+                    "base_measure": {"name": names[0]},
+                    "conversion_measure": {"name": names[1]},
+                    "window": metric.window,
+                }
+            }
+        return out
+
+
+def semantic_layer(catalog: Catalog) -> dict[str, str]:
+    """File name -> content for the export."""
+    export = _Export(catalog)
+    metrics = []
+    for name in sorted(catalog.metrics):
+        metric = catalog.metrics[name]
+        why = export.unsupported(metric)
+        if why:
+            export.skipped[name] = why
+            continue
+        metrics.append(export.metric(metric))
+    for sm in export.models.values():
+        entity = sm["entities"][0]["name"]
+        sm["entities"] = [{"name": entity, "type": "primary", "expr": entity}]
+        sm["dimensions"] = list(sm["dimensions"].values())
+        times = [d["name"] for d in sm["dimensions"] if d["type"] == "time"]
+        sm["defaults"] = {"agg_time_dimension": times[0]}
+    skipped = "".join(f"#   {n}: {why}\n" for n, why in sorted(export.skipped.items()))
+    header = "# GENERATED by `revops metrics export --semantic-layer` from metrics/*.yml.\n" + (
+        f"# Not exported (MetricFlow cannot express them):\n{skipped}" if skipped else ""
+    )
+    spine_yml = {
+        "version": 2,
+        "models": [
+            {
+                "name": SPINE,
+                "description": "The day spine MetricFlow needs (from dim_date).",
+                "time_spine": {"standard_granularity_column": "date_day"},
+                "columns": [{"name": "date_day", "granularity": "day"}],
+            }
+        ],
+    }
+
+    def dump(data: Any) -> str:
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+    return {
+        f"{SPINE}.sql": "select date_day from {{ ref('dim_date') }}\n",
+        f"_{SPINE}.yml": dump(spine_yml),
+        "semantic_models.yml": header + dump({"semantic_models": list(export.models.values())}),
+        "metrics.yml": header + dump({"metrics": metrics}),
+    }
+
+
+def write_semantic_layer(catalog: Catalog, folder: Path) -> list[Path]:
+    """Write the export into ``folder``; the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in semantic_layer(catalog).items():
+        path = folder / name
+        path.write_text(text)
+        written.append(path)
+    return written

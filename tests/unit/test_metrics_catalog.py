@@ -1,0 +1,251 @@
+"""The catalog: schema and reference validation (file:line:column), the real catalog, the
+CLI commands that need no database, and portability of every catalog metric's SQL."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+import sqlglot
+from click.testing import CliRunner
+
+from revops_cli.cli import cli
+from revops_cli.metrics.catalog import load_catalog, validate_catalog
+from revops_cli.metrics.compiler import Compiler, Request, for_dialect
+from revops_cli.metrics.generate import generated_files
+
+PROJECT = Path(__file__).resolve().parents[2]
+FIXTURE_PROJECT = Path(__file__).resolve().parents[1] / "fixtures" / "metrics" / "project"
+
+GOOD = """\
+  - name: deals_won
+    label: Deals won
+    description: Deals closed won in the period.
+    owner: sales
+    type: simple
+    model: fct_deals
+    time: closed_at
+    agg: count
+    filter: is_won
+    dimensions: [region]
+    format: count
+    direction: higher_is_better
+"""
+
+
+def _problems(tmp_path: Path, body: str) -> list[str]:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, project)
+    (project / "metrics").mkdir()
+    (project / "metrics" / "sales.yml").write_text("version: 1\nmetrics:\n" + GOOD + body)
+    return [str(p).split("metrics/", 1)[1] for p in validate_catalog(project)]
+
+
+def _bad(**changes: str) -> str:
+    text = GOOD.replace("deals_won", "other")
+    for old, new in changes.items():
+        text = text.replace(f"    {old}", f"    {new}", 1)
+    return text
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            _bad(**{"owner: sales": "owner: sale"}),
+            "sales.yml:18:12: metrics.other.owner: expected one of marketing, sales, cs, "
+            "finance, revops, got 'sale'; did you mean 'sales'?",
+        ),
+        (
+            _bad(**{"agg: count": "agg: cnt"}),
+            "sales.yml:22:10: metrics.other.agg: expected one of count, count_distinct, sum, "
+            "avg, min, max, median, percentile, got 'cnt'; did you mean 'count'?",
+        ),
+        (
+            _bad(**{"filter: is_won": "filtr: is_won"}),
+            "sales.yml:23:5: metrics.other.filtr: unknown key; did you mean 'filter'?",
+        ),
+        (
+            _bad(**{"type: simple": "type: simpel"}),
+            "sales.yml:19:11: metrics.other.type: expected one of simple, ratio, derived, "
+            "cumulative, conversion, got 'simpel'; did you mean 'simple'?",
+        ),
+        (
+            _bad(**{"model: fct_deals": "model: fct_deal"}),
+            "sales.yml:20:12: metrics.other.model: no dbt model 'fct_deal'; did you mean "
+            "'fct_deals'?",
+        ),
+        (
+            _bad(**{"time: closed_at": "time: close_at"}),
+            "sales.yml:21:11: metrics.other.time: model fct_deals has no column 'close_at'; "
+            "did you mean 'closed_at'?",
+        ),
+        (
+            _bad(**{"dimensions: [region]": "dimensions: [regoin]"}),
+            "sales.yml:24:18: metrics.other.dimensions[0]: model fct_deals has no column "
+            "'regoin'; did you mean 'region'?",
+        ),
+        (
+            _bad(**{"filter: is_won": "filter: is_won; drop table x"}),
+            "sales.yml:23:13: metrics.other.filter: must be one expression, got 2 statements",
+        ),
+        (
+            _bad(**{"description: Deals closed won in the period.": "description: short"}),
+            "sales.yml:17:18: metrics.other.description: String should have at least 10 "
+            "characters, got 'short'",
+        ),
+        (
+            _bad(**{"label: Deals won": "lable: Deals won"}),
+            "sales.yml:16:5: metrics.other.lable: unknown key; did you mean 'label'?",
+        ),
+        (
+            """\
+  - name: win_rate
+    label: Win rate
+    description: Won / closed deals in the period.
+    owner: sales
+    type: ratio
+    numerator: {metric: deals_wonn}
+    denominator: {metric: deals_won, filter: amout > 1}
+    format: percent
+    direction: higher_is_better
+""",
+            "sales.yml:20:25: metrics.win_rate.numerator.metric: no metric 'deals_wonn'; did "
+            "you mean 'deals_won'?",
+        ),
+        (
+            """\
+  - name: growth
+    label: Growth
+    description: Won deals over the previous month's.
+    owner: sales
+    type: derived
+    expr: deals_won / previous - 1
+    metrics: [{metric: deals_won}, {metric: deals_won, alias: prev, offset_window: 1 mnth}]
+    format: percent
+    direction: higher_is_better
+""",
+            "sales.yml:21:84: metrics.growth.metrics[1].offset_window: expected a window like "
+            "'30 days' or '12 months', got '1 mnth'",
+        ),
+        (
+            GOOD,
+            "sales.yml:15:5: metrics.deals_won: duplicate name (also in",
+        ),
+    ],
+)
+def test_validator_locates_each_mistake(tmp_path: Path, body: str, expected: str) -> None:
+    problems = _problems(tmp_path, body)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_every_mistake_is_reported(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, _bad(**{"owner: sales": "owner: sale", "agg: count": "agg: x"}))
+    assert len(problems) == 2
+
+
+def test_derived_expression_must_use_its_inputs(tmp_path: Path) -> None:
+    body = """\
+  - name: growth
+    label: Growth
+    description: Won deals over the previous month's.
+    owner: sales
+    type: derived
+    expr: deals_won / previuos - 1
+    metrics: [{metric: deals_won}, {metric: deals_won, alias: previous, offset_window: 1 month}]
+    format: percent
+    direction: higher_is_better
+"""
+    assert _problems(tmp_path, body) == [
+        "sales.yml:20:11: metrics.growth.expr: unknown column 'previuos'; did you mean 'previous'?"
+    ]
+
+
+def test_the_catalog_is_valid_and_complete() -> None:
+    assert validate_catalog(PROJECT) == []
+    catalog = load_catalog(PROJECT)
+    assert len(catalog.metrics) >= 60
+    areas = {p.stem for p in catalog.files.values()}
+    assert areas == {"funnel", "pipeline", "marketing", "revenue", "retention", "support",
+                     "system_health"}  # fmt: skip
+    assert {m.type for m in catalog.metrics.values()} == {
+        "simple", "ratio", "derived", "cumulative", "conversion"
+    }  # fmt: skip
+
+
+def test_every_metric_transpiles_and_parses_back() -> None:
+    """Issue 7: each metric's SQL in snowflake, bigquery and databricks parses back there."""
+    catalog = load_catalog(PROJECT)
+    for name, metric in sorted(catalog.metrics.items()):
+        dims = catalog.dimensions(metric)[:1]
+        tree = Compiler(catalog, Request([name], dimensions=dims)).query()
+        for dialect in ("snowflake", "bigquery", "databricks"):
+            sql = for_dialect(tree, dialect).sql(dialect=dialect)
+            back = sqlglot.parse_one(sql, read=dialect)
+            assert back.find(sqlglot.exp.Select) is not None, (name, dialect)
+            assert "MATERIALIZED" not in sql, (name, dialect)
+
+
+def test_generated_models_are_current() -> None:
+    stale = [str(g.path) for g in generated_files(PROJECT) if not g.current]
+    assert stale == [], "run 'revops metrics compile --write' and commit the result"
+
+
+def test_cli_validate_check_list_show_compile() -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["metrics", "validate", "--project-dir", str(PROJECT)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "7 metric files are valid\n"
+    result = runner.invoke(
+        cli, ["metrics", "list", "--format", "csv", "--project-dir", str(PROJECT)]
+    )
+    assert result.exit_code == 0
+    assert "mql_to_sql,conversion,revops,percent" in result.stdout
+    result = runner.invoke(cli, ["metrics", "show", "nrr", "--project-dir", str(PROJECT)])
+    assert result.exit_code == 0
+    assert "fct_mrr" in result.stdout and "sql (duckdb, by month):" in result.stdout
+    result = runner.invoke(
+        cli, ["metrics", "compile", "mqls", "--dialect", "bigquery", "--project-dir", str(PROJECT)]
+    )
+    assert result.exit_code == 0
+    assert "`marts`.`fct_lead_funnel`" in result.stdout or "marts.fct_lead_funnel" in result.stdout
+    result = runner.invoke(cli, ["metrics", "show", "nrrr", "--project-dir", str(PROJECT)])
+    assert result.exit_code == 2
+    assert result.stderr == "Error: no metric 'nrrr'; did you mean 'nrr'?\n"
+
+
+def test_cli_check_fails_on_drift(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, project)
+    (project / "metrics").mkdir()
+    (project / "metrics" / "sales.yml").write_text("version: 1\nmetrics:\n" + GOOD)
+    runner = CliRunner()
+    args = ["metrics", "compile", "--project-dir", str(project)]
+    result = runner.invoke(cli, [*args, "--check"])
+    assert result.exit_code == 1
+    assert "models/metrics/metric_values.sql drifted from metrics/*.yml" in result.stderr
+    assert runner.invoke(cli, [*args, "--write"]).exit_code == 0
+    assert runner.invoke(cli, [*args, "--check"]).exit_code == 0
+    path = project / "metrics" / "sales.yml"
+    path.write_text(path.read_text().replace("filter: is_won", "filter: not is_won"))
+    result = runner.invoke(cli, [*args, "--check"])
+    assert result.exit_code == 1
+
+
+def test_cli_validate_reports_to_stderr_and_exits_2(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, project)
+    (project / "metrics").mkdir()
+    (project / "metrics" / "bad.yml").write_text(
+        textwrap.dedent("""\
+        version: 1
+        metrics:
+          - name: x
+            label: X
+        """)
+    )
+    result = CliRunner().invoke(cli, ["metrics", "validate", "--project-dir", str(project)])
+    assert result.exit_code == 2
+    assert "bad.yml:3:5: metrics.x: required key 'type' is missing" in result.stderr
