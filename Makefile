@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Lint compiles models through dbt: keep its database out of the way.
 LINT_DB := target/lint.duckdb
 
-.PHONY: install demo test lint unit integration test-postgres format clean bench
+.PHONY: install install-spark demo test lint unit integration test-postgres test-spark format clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+SPARK_STAMP := $(VENV)/.installed-spark
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
+
+install-spark: $(SPARK_STAMP)
 
 demo: install
 	$(BIN)/revops demo
@@ -27,11 +34,12 @@ lint: install
 	mkdir -p target && REVOPS_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests/dbt
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
-# REVOPS_TEST_POSTGRES=1 (set by .ci/run) adds the PostgreSQL lane.
+# REVOPS_TEST_POSTGRES=1 and REVOPS_TEST_SPARK=1 (both set by .ci/run) add the engine lanes.
 test: lint
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 	if [ "$${REVOPS_TEST_POSTGRES:-0}" = 1 ]; then $(MAKE) --no-print-directory test-postgres; fi
+	if [ "$${REVOPS_TEST_SPARK:-0}" = 1 ]; then $(MAKE) --no-print-directory test-spark; fi
 
 unit: install
 	$(BIN)/python -m pytest tests/unit
@@ -44,6 +52,11 @@ integration: install
 # REVOPS_ENGINE_SELECT narrows the builds to a dbt selection.
 test-postgres: install
 	bash scripts/pg_lane.sh run --durations=5
+
+# The same project on a local Spark (dbt-spark session method, PySpark 4, Java 17),
+# compared with DuckDB. Spark writes its metastore and tables under a temporary folder.
+test-spark: install-spark
+	TZ=UTC REVOPS_TEST_SPARK=1 $(BIN)/python -m pytest tests/engines/test_spark.py --durations=5
 
 format: install
 	$(BIN)/ruff format revops_cli tests

@@ -3,15 +3,16 @@ fingerprint of a relation so two engines' builds can be compared.
 
 dbt builds the models on any adapter; the CLI only needs to read a few results back (the
 row reconciliation, the funnel) and, for the engine tests, to land the raw tables on a
-server. DuckDB (the embedded default) and PostgreSQL are supported; another adapter type
-raises ``ConfigError`` and callers skip what needs it.
+server. DuckDB (the embedded default), PostgreSQL and Spark (dbt-spark's ``session``
+method: Spark runs inside this process) are supported; another adapter type raises
+``ConfigError`` and callers skip what needs it.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +26,7 @@ from revops_cli.generator.schema import RAW_TABLES, RawTable, ddl
 from revops_cli.project import Project
 
 #: Adapter types the CLI can read from (dbt can build on more).
-SUPPORTED = ("duckdb", "postgres")
+SUPPORTED = ("duckdb", "postgres", "spark")
 
 Rows = list[tuple[Any, ...]]
 
@@ -119,8 +120,86 @@ class PostgresWarehouse:
         except psycopg2.Error as exc:
             raise DatabaseError(f"loading {table} failed: {_one_line(exc)}") from exc
 
+    def load(self, table: RawTable, source: DuckDBWarehouse, folder: Path) -> None:
+        """Create ``table`` from the raw contract and fill it from ``source`` (CSV + COPY)."""
+        self.query(ddl(table))
+        csv = folder / f"{table.schema}.{table.name}.csv"
+        cols = table.column_names
+        select = ", ".join(_quote(c) for c in cols)
+        source.query(
+            f"copy (select {select} from {table.qualified_name}) to '{csv}' "
+            "(format csv, header false, nullstr '\\N')"
+        )
+        self.copy_csv(table.qualified_name, cols, csv)
+        csv.unlink()
+
     def close(self) -> None:
         self.con.close()
+
+
+class SparkWarehouse:
+    """A Spark session in this process, with its Hive metastore: what dbt-spark's
+    ``session`` method builds on. ``open`` returns the process's session when there is one
+    (dbt's, or an earlier ``open``), so the CLI reads what dbt just wrote."""
+
+    kind = "spark"
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    @classmethod
+    def open(cls, conf: Mapping[str, Any] | None = None) -> SparkWarehouse:
+        """The session, started with ``conf`` (Spark settings) when there is none yet."""
+        import warnings
+
+        # PySpark 4.3 warns that it has not caught up with pandas 3 (the checks' frames only).
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas")
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:
+            raise ConfigError(
+                "the spark target needs PySpark and dbt-spark: pip install 'revops[spark]'"
+            ) from exc
+        builder = SparkSession.builder.enableHiveSupport()
+        for key, value in (conf or {}).items():
+            builder = builder.config(str(key), str(value))
+        try:
+            session = builder.getOrCreate()
+        except Exception as exc:  # no Java, a locked metastore: Py4J and Spark errors alike
+            raise DatabaseError(f"cannot start Spark: {_one_line(exc)}") from exc
+        session.sparkContext.setLogLevel("ERROR")  # Spark's own warnings are not our output
+        return cls(session)
+
+    def query(self, sql: str) -> tuple[list[str], Rows]:
+        try:
+            df = self.session.sql(sql)  # statements (DDL, inserts) run here, eagerly
+            if not df.columns:
+                return [], []
+            return list(df.columns), [tuple(row) for row in df.collect()]
+        except Exception as exc:  # pyspark's AnalysisException, ParseException, Py4JError
+            raise DatabaseError(f"query failed: {_one_line(exc)}") from exc
+
+    def load(self, table: RawTable, source: DuckDBWarehouse, folder: Path) -> None:
+        """Create ``table`` as a parquet table with the contract's types and fill it from
+        ``source`` through a parquet file."""
+        import sqlglot
+
+        create = sqlglot.transpile(ddl(table), read="duckdb", write="spark")[0]
+        # A naive timestamp is Spark's TIMESTAMP in a UTC session, like every parsed one.
+        self.query(create.replace("TIMESTAMP_NTZ", "TIMESTAMP") + " USING parquet")
+        path = folder / f"{table.schema}.{table.name}.parquet"
+        source.query(f"copy {table.qualified_name} to '{path}' (format parquet)")
+        types = dict(columns(self, table.schema, table.name))
+        try:
+            frame = self.session.read.parquet(str(path))
+            frame.select([frame[c].cast(types[c]) for c in table.column_names]).write.insertInto(
+                table.qualified_name
+            )
+        except Exception as exc:
+            raise DatabaseError(f"loading {table.qualified_name} failed: {_one_line(exc)}") from exc
+
+    def close(self) -> None:
+        """Nothing to do: the session is the process's, shared with dbt."""
 
 
 # --- the active target ---------------------------------------------------------------
@@ -156,6 +235,18 @@ def postgres_params(output: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+def spark_conf(output: dict[str, Any]) -> dict[str, str]:
+    """Spark settings from a dbt-spark target block (its server_side_parameters); only the
+    ``session`` method runs Spark where the CLI can read it."""
+    if output.get("method") != "session":
+        raise ConfigError(
+            "revops reads results from a spark target with method: session only; "
+            f"this one uses {output.get('method')}: query the marts with the cluster's tools"
+        )
+    params = output.get("server_side_parameters") or {}
+    return {str(k): str(v) for k, v in dict(params).items()}
+
+
 def can_query(project: Project) -> bool:
     """True when the CLI can read the active target's results back."""
     try:
@@ -171,6 +262,8 @@ def connect(project: Project, read_only: bool = True) -> Warehouse:
         return DuckDBWarehouse(project.connect(read_only=read_only))
     if kind == "postgres":
         return PostgresWarehouse.open(**postgres_params(target_output(project)))
+    if kind == "spark":
+        return SparkWarehouse.open(spark_conf(target_output(project)))
     raise ConfigError(
         f"revops reads results from {' and '.join(SUPPORTED)} targets, not {kind}: "
         "dbt builds there, query the marts with the warehouse's own tools"
@@ -190,12 +283,15 @@ def query(project: Project, sql: str) -> tuple[list[str], Rows]:
 
 
 def load_raw(
-    source: Path, target: PostgresWarehouse, tables: Iterable[RawTable] = RAW_TABLES
+    source: Path,
+    target: PostgresWarehouse | SparkWarehouse,
+    tables: Iterable[RawTable] = RAW_TABLES,
 ) -> dict[str, int]:
     """Copy the raw tables of a generated DuckDB file into ``target``, replacing them.
 
     Each table is created from the raw contract (the same column types) in its
-    ``raw_<system>`` schema and filled with COPY. Returns rows loaded per 'system.table'.
+    ``raw_<system>`` schema and filled with COPY (PostgreSQL) or from parquet (Spark).
+    Returns rows loaded per 'system.table'.
     """
     tables = list(tables)
     src = DuckDBWarehouse.open(source)
@@ -206,16 +302,7 @@ def load_raw(
             target.query(f"create schema {schema}")
         with tempfile.TemporaryDirectory(prefix="revops-load-") as tmp:
             for table in tables:
-                target.query(ddl(table))
-                csv = Path(tmp) / f"{table.schema}.{table.name}.csv"
-                cols = table.column_names
-                select = ", ".join(_quote(c) for c in cols)
-                src.query(
-                    f"copy (select {select} from {table.qualified_name}) to '{csv}' "
-                    "(format csv, header false, nullstr '\\N')"
-                )
-                target.copy_csv(table.qualified_name, cols, csv)
-                csv.unlink()
+                target.load(table, src, Path(tmp))
                 (count,) = target.query(f"select count(*) from {table.qualified_name}")[1][0]
                 loaded[f"{table.system}.{table.name}"] = int(count)
     finally:
@@ -235,15 +322,41 @@ def relations(wh: Warehouse, exclude: Iterable[str] = ()) -> set[tuple[str, str]
     skip = set(SYSTEM_SCHEMAS)
     prefixes = tuple(e[:-1] for e in exclude if e.endswith("*"))
     skip.update(e for e in exclude if not e.endswith("*"))
-    _, rows = wh.query(
-        "select table_schema, table_name from information_schema.tables"
-        + (" where table_catalog = current_database()" if wh.kind == "postgres" else "")
-    )
+    if wh.kind == "spark":  # no information_schema: the metastore's listing
+        rows = [
+            (schema, name)
+            for (schema,) in wh.query("show schemas")[1]
+            for _, name, temporary in wh.query(f"show tables in {_quote(schema, wh)}")[1]
+            if not temporary
+        ]
+    else:
+        _, rows = wh.query(
+            "select table_schema, table_name from information_schema.tables"
+            + (" where table_catalog = current_database()" if wh.kind == "postgres" else "")
+        )
     return {
         (str(s), str(t))
         for s, t in rows
         if s not in skip and not str(s).startswith(prefixes) and not str(s).startswith("pg_temp")
     }
+
+
+def columns(wh: Warehouse, schema: str, name: str) -> list[tuple[str, str]]:
+    """(column, data type) of a relation, in order, as the engine names the types."""
+    if wh.kind == "spark":
+        out = []
+        for column, data_type, *_ in wh.query(f"describe {_quote(schema, wh)}.{_quote(name, wh)}")[
+            1
+        ]:
+            if not column or str(column).startswith("#"):  # partition and detail sections
+                break
+            out.append((str(column), str(data_type)))
+        return out
+    _, rows = wh.query(
+        "select column_name, data_type from information_schema.columns "
+        f"where table_schema = '{schema}' and table_name = '{name}' order by ordinal_position"
+    )
+    return [(str(c), str(t)) for c, t in rows]
 
 
 @dataclass(frozen=True)
@@ -287,15 +400,11 @@ def fingerprint(wh: Warehouse, schema: str, name: str) -> Fingerprint:
     """Row count, then per column: non-null count and an aggregate by kind (sum rounded to
     the cent for numbers, true count for booleans, min/max for dates and timestamps,
     distinct count and total length for text). One query per relation."""
-    _, cols = wh.query(
-        "select column_name, data_type from information_schema.columns "
-        f"where table_schema = '{schema}' and table_name = '{name}' order by ordinal_position"
-    )
-    kinds = [(str(c), column_kind(str(t))) for c, t in cols]
+    kinds = [(c, column_kind(t)) for c, t in columns(wh, schema, name)]
     exprs = ["count(*)"]
     for column, kind in kinds:
-        exprs += _aggregates(_quote(column), kind)
-    _, rows = wh.query(f"select {', '.join(exprs)} from {_quote(schema)}.{_quote(name)}")
+        exprs += _aggregates(_quote(column, wh), kind)
+    _, rows = wh.query(f"select {', '.join(exprs)} from {_quote(schema, wh)}.{_quote(name, wh)}")
     row = rows[0]
     stats, i = [], 1
     for column, kind in kinds:
@@ -393,7 +502,9 @@ def _render(value: Any) -> Any:
     return env.from_string(value).render()
 
 
-def _quote(identifier: str) -> str:
+def _quote(identifier: str, wh: Warehouse | None = None) -> str:
+    if wh is not None and wh.kind == "spark":
+        return "`" + identifier.replace("`", "``") + "`"
     return '"' + identifier.replace('"', '""') + '"'
 
 

@@ -2,11 +2,11 @@
     the row instead of failing the build. Offsets in the text (+02:00, Z) are honoured;
     text without an offset is taken as UTC. The result is a timestamp without time zone.
 
-    DuckDB and PostgreSQL give the same result for the ISO 8601 shapes loaders write
+    DuckDB, PostgreSQL and Spark give the same result for the ISO 8601 shapes loaders write
     (2025-03-04, 2025-03-04T10:15, 2025-03-04 10:15:00.123, with an optional offset Z, +01,
     +0100 or +01:00) and null for anything that is not a real calendar date
-    (tests/engines/test_postgres.py holds them to it). DuckDB alone also reads a few
-    words ('epoch', 'infinity') and a ' UTC' suffix; PostgreSQL returns null there. -#}
+    (tests/engines/ holds them to it). DuckDB alone also reads a few
+    words ('epoch', 'infinity') and a ' UTC' suffix; the others return null there. -#}
 {% macro parse_timestamp(column) -%}
     {{ return(adapter.dispatch('parse_timestamp', 'revops')(column)) }}
 {%- endmacro %}
@@ -37,6 +37,22 @@
     end
 {%- endmacro %}
 
+{#- Spark's try_cast reads the same ISO shapes as DuckDB and returns null for impossible
+    dates; it also reads '2025' or '2025-03' (refused by the guard) and refuses 24:00,
+    which DuckDB reads as midnight of the next day. -#}
+{% macro spark__parse_timestamp(column) -%}
+    {%- set text = 'trim(' ~ column ~ ')' -%}
+    case
+        when {{ text }} rlike '{{ revops._iso_timestamp_regex() }}'
+            then coalesce(
+                try_cast({{ text }} as timestamp),
+                try_cast(
+                    regexp_replace({{ text }}, '[T ]24:00(:00([.]0+)?)?', 'T00:00:00') as timestamp
+                ) + interval 1 day
+            )
+    end
+{%- endmacro %}
+
 
 {#- Text to a date, or null when it does not parse. Text holding a timestamp gives the
     date as written (its offset is not applied), as DuckDB's cast does. -#}
@@ -58,8 +74,16 @@
         when {{ text }} ~ '{{ revops._iso_timestamp_regex() }}'
             then case
                 when {{ revops._iso_calendar_date_is_valid(text) }}
-                    then cast(substring({{ text }} from '^\d{4}-\d{1,2}-\d{1,2}') as date)
+                    then cast(substring({{ text }} from '{{ revops._iso_date_regex() }}') as date)
             end
+    end
+{%- endmacro %}
+
+{% macro spark__parse_date(column) -%}
+    {%- set text = 'trim(' ~ column ~ ')' -%}
+    case
+        when {{ text }} rlike '{{ revops._iso_timestamp_regex() }}'
+            then try_cast(regexp_extract({{ text }}, '{{ revops._iso_date_regex() }}', 0) as date)
     end
 {%- endmacro %}
 
@@ -70,14 +94,15 @@
 {%- endmacro %}
 
 
-{#- A POSIX regular expression for the ISO 8601 shapes above: the date, then optionally a
-    time of day (00:00 to 23:59:59.999999, or 24:00), then optionally an offset (required
-    with offset_required). Field ranges of the date are checked by
+{#- A regular expression for the ISO 8601 shapes above: the date, then optionally a time
+    of day (00:00 to 23:59:59.999999, or 24:00), then optionally an offset (required with
+    offset_required). POSIX, RE2 and Java read it alike; it has no backslash, which Spark's
+    string literals would eat. Field ranges of the date are checked by
     _iso_calendar_date_is_valid, which a regular expression does badly. -#}
 {% macro _iso_timestamp_regex(offset_required=false) -%}
-    {%- set date = '\\d{4}-\\d{1,2}-\\d{1,2}' -%}
-    {%- set time = '(([01]?\\d|2[0-3]):[0-5]?\\d(:[0-5]\\d(\\.\\d+)?)?|24:00(:00(\\.0+)?)?)' -%}
-    {%- set offset = '(Z|[+-]\\d{2}(:?\\d{2})?)' -%}
+    {%- set date = '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}' -%}
+    {%- set time = '(([01]?[0-9]|2[0-3]):[0-5]?[0-9](:[0-5][0-9]([.][0-9]+)?)?|24:00(:00([.]0+)?)?)' -%}
+    {%- set offset = '(Z|[+-][0-9]{2}(:?[0-9]{2})?)' -%}
     {%- if offset_required -%}
         ^{{ date }}[T ]{{ time }}{{ offset }}$
     {%- else -%}
@@ -86,10 +111,14 @@
 {%- endmacro %}
 
 
+{#- The date at the start of an ISO 8601 text. -#}
+{% macro _iso_date_regex() -%}^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}{%- endmacro %}
+
+
 {#- True when text that matched _iso_timestamp_regex starts with a real calendar date
     (month 1-12, a day that month has, 29 February in leap years only). -#}
 {% macro _iso_calendar_date_is_valid(text) -%}
-    {%- set date = "substring(" ~ text ~ " from '^\\d{4}-\\d{1,2}-\\d{1,2}')" -%}
+    {%- set date = "substring(" ~ text ~ " from '" ~ revops._iso_date_regex() ~ "')" -%}
     {%- set year = "cast(split_part(" ~ date ~ ", '-', 1) as integer)" -%}
     {%- set month = "cast(split_part(" ~ date ~ ", '-', 2) as integer)" -%}
     {%- set day = "cast(split_part(" ~ date ~ ", '-', 3) as integer)" -%}

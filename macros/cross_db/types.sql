@@ -9,3 +9,11 @@
 {% macro spark__type_double() -%}double{%- endmacro %}
 
 {% macro bigquery__type_double() -%}float64{%- endmacro %}
+
+
+{#- Seconds in an hour or a day as a double, to divide a count of seconds by: a decimal
+    literal (3600.0) divides in decimal on Spark and PostgreSQL, rounded to Spark's scale
+    of 6 digits before the cast to double, in DOUBLE on DuckDB. -#}
+{% macro seconds_per(unit) -%}
+    cast({{ {'hour': 3600, 'day': 86400}[unit] }} as {{ revops.type_double() }})
+{%- endmacro %}

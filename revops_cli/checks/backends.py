@@ -4,10 +4,13 @@
   ``duckdb:///`` returns no rows), so each batch is read through DuckDB into a pandas
   DataFrame, with only the columns its expectations need, and validated by GX's pandas
   datasource.
+- Spark (dbt-spark's session method): the same pandas path, the batch read by Spark SQL
+  (GX's Spark datasource would need its own expectations' Spark support; the batches are the
+  columns a suite needs, small next to what Spark is for).
 - Any other target (PostgreSQL, Snowflake, ...): GX's SQL datasource through SQLAlchemy, so
   the expectations run as SQL in the warehouse and no rows travel.
 
-Both store results in ``data_quality.dq_expectation_results``, created when absent and
+All store results in ``data_quality.dq_expectation_results``, created when absent and
 appended to on every run.
 """
 
@@ -151,20 +154,12 @@ class DuckDBBackend:
         return None if picked is None else Relation(picked[0], name, picked[1])
 
     def validate(self, ctx: Any, batch: Batch, gx_suite: Any, fmt: dict[str, Any]) -> list[Any]:
-        import great_expectations as gx
-
         try:
             df = self.con.execute(batch.select.sql(dialect="duckdb")).df()
         except duckdb.Error as exc:
             raise DatabaseError(" ".join(str(exc).split())[:300]) from exc
-        if self._datasource is None:
-            self._datasource = ctx.data_sources.add_pandas("revops")
-        asset = self._datasource.add_dataframe_asset(batch.name)
-        definition = asset.add_batch_definition_whole_dataframe("all rows")
-        validation = ctx.validation_definitions.add(
-            gx.ValidationDefinition(name=batch.name, data=definition, suite=gx_suite)
-        )
-        return list(validation.run(batch_parameters={"dataframe": df}, result_format=fmt).results)
+        self._datasource = self._datasource or ctx.data_sources.add_pandas("revops")
+        return validate_frame(ctx, self._datasource, batch, gx_suite, fmt, df)
 
     def store(self, rows: Sequence[Mapping[str, Any]]) -> str:
         name = f"{RESULTS_SCHEMA}.{RESULTS_TABLE}"
@@ -185,6 +180,75 @@ class DuckDBBackend:
 
     def close(self) -> None:
         self.con.close()
+
+
+def validate_frame(
+    ctx: Any, datasource: Any, batch: Batch, gx_suite: Any, fmt: dict[str, Any], df: Any
+) -> list[Any]:
+    """Validate a pandas DataFrame holding a batch with GX's pandas datasource."""
+    import great_expectations as gx
+
+    asset = datasource.add_dataframe_asset(batch.name)
+    definition = asset.add_batch_definition_whole_dataframe("all rows")
+    validation = ctx.validation_definitions.add(
+        gx.ValidationDefinition(name=batch.name, data=definition, suite=gx_suite)
+    )
+    return list(validation.run(batch_parameters={"dataframe": df}, result_format=fmt).results)
+
+
+class SparkBackend:
+    """The pandas path on Spark: Spark SQL reads the needed columns, GX validates them."""
+
+    dialect = "spark"
+
+    def __init__(self, wh: Any) -> None:
+        self.wh = wh  # revops_cli.warehouse.SparkWarehouse
+        self._datasource: Any = None
+        self._relations: set[tuple[str, str]] | None = None
+
+    @classmethod
+    def for_project(cls, project: Project) -> SparkBackend:
+        from revops_cli.warehouse import SparkWarehouse, spark_conf, target_output
+
+        return cls(SparkWarehouse.open(spark_conf(target_output(project))))
+
+    def locate(self, name: str, schema: str | None = None) -> Relation | None:
+        from revops_cli.warehouse import columns, relations
+
+        if self._relations is None:  # the metastore's listing, once per run
+            self._relations = relations(self.wh)
+        found: dict[str | None, tuple[str, ...]] = {
+            s: tuple(c for c, _ in columns(self.wh, s, n))
+            for s, n in sorted(self._relations)
+            if n == name and (schema is None or s == schema)
+        }
+        picked = _pick(name, found, schema)
+        return None if picked is None else Relation(picked[0], name, picked[1])
+
+    def validate(self, ctx: Any, batch: Batch, gx_suite: Any, fmt: dict[str, Any]) -> list[Any]:
+        try:
+            df = self.wh.session.sql(batch.select.sql(dialect="spark")).toPandas()
+        except Exception as exc:  # pyspark's AnalysisException and kin
+            raise DatabaseError(_one_line(exc)) from exc
+        self._datasource = self._datasource or ctx.data_sources.add_pandas("revops")
+        return validate_frame(ctx, self._datasource, batch, gx_suite, fmt, df)
+
+    def store(self, rows: Sequence[Mapping[str, Any]]) -> str:
+        name = f"{RESULTS_SCHEMA}.{RESULTS_TABLE}"
+        types = {"varchar": "string"}
+        schema = ", ".join(f"{c} {types.get(t, t)}" for c, t in RESULT_COLUMNS)
+        try:
+            self.wh.query(f"create schema if not exists {RESULTS_SCHEMA}")
+            self.wh.query(f"create table if not exists {name} ({schema}) using parquet")
+            names = [c for c, _ in RESULT_COLUMNS]
+            frame = self.wh.session.createDataFrame([[r[c] for c in names] for r in rows], schema)
+            frame.write.insertInto(name)
+        except Exception as exc:
+            raise DatabaseError(f"cannot store results in {name}: {_one_line(exc)}") from exc
+        return name
+
+    def close(self) -> None:
+        """Nothing: the Spark session is the process's."""
 
 
 class SqlBackend:

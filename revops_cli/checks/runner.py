@@ -19,6 +19,7 @@ from revops_cli.checks.backends import (
     Batch,
     DuckDBBackend,
     Relation,
+    SparkBackend,
     SqlBackend,
 )
 from revops_cli.checks.results import CheckRun, ExpectationResult, errored, from_gx, skipped
@@ -72,9 +73,12 @@ def load_project_suites(
 
 
 def open_backend(project: Project, *, read_only: bool = False) -> Backend:
-    """The pandas path on DuckDB, GX's SQL datasource elsewhere."""
-    if project.target_type() == "duckdb":
+    """The pandas path on DuckDB and Spark, GX's SQL datasource elsewhere."""
+    kind = project.target_type()
+    if kind == "duckdb":
         return DuckDBBackend.for_project(project, read_only=read_only)
+    if kind == "spark":
+        return SparkBackend.for_project(project)
     return SqlBackend.for_project(project)
 
 

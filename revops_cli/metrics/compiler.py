@@ -744,13 +744,22 @@ def compile_query(
 
 #: Dialects that understand ``AS MATERIALIZED`` (the others decide for themselves).
 MATERIALIZING = ("duckdb", "postgres")
+#: Dialects whose exact continuous percentile is ``percentile(x, p)``: sqlglot writes
+#: ``percentile_cont(p) within group (order by x)`` there as PERCENTILE_APPROX, an estimate.
+EXACT_PERCENTILE = ("spark", "databricks")
 
 
 def for_dialect(tree: exp.Query, dialect: str) -> exp.Query:
-    """``tree`` adjusted for ``dialect``: CTE materialisation hints only where understood."""
+    """``tree`` adjusted for ``dialect``: CTE materialisation hints only where understood,
+    and exact percentiles where sqlglot would write approximate ones."""
     if dialect in MATERIALIZING:
         return tree
     out = tree.copy()
     for cte in out.find_all(exp.CTE):
         cte.set("materialized", None)
+    if dialect in EXACT_PERCENTILE:
+        for node in list(out.find_all(exp.WithinGroup)):
+            if isinstance(node.this, exp.PercentileCont):
+                value = node.expression.expressions[0].this
+                node.replace(exp.Anonymous(this="PERCENTILE", expressions=[value, node.this.this]))
     return out

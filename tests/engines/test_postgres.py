@@ -9,30 +9,25 @@ narrows the builds to a dbt selection (default: the whole project).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from click.testing import CliRunner
+from lanes import NOT_BUILT, PARSE_SQL, PROJECT_DIR, SELECT, build_cli, compare, compiled
 
-from revops_cli.cli import cli
 from revops_cli.dbt_runner import run_dbt
 from revops_cli.generator import GenerationResult
 from revops_cli.generator.schema import RAW_TABLES
 from revops_cli.project import Project
 from revops_cli.warehouse import (
     DuckDBWarehouse,
-    Fingerprint,
     PostgresWarehouse,
     column_kind,
-    differences,
     fingerprint,
     load_raw,
     relations,
@@ -40,28 +35,6 @@ from revops_cli.warehouse import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
-#: The project to build (REVOPS_ENGINE_PROJECT_DIR: try a patched copy of it).
-PROJECT_DIR = Path(
-    os.environ.get("REVOPS_ENGINE_PROJECT_DIR") or Path(__file__).resolve().parents[2]
-)
-SELECT = os.environ.get("REVOPS_ENGINE_SELECT") or None
-#: Schemas that are inputs or dbt's scratch space, not built relations.
-NOT_BUILT = ("raw_*", "truth", "main", "public", "dbt_test__audit")
-#: Columns that record when a run happened, not what it computed.
-RUN_COLUMNS = {"data_quality.dq_expectation_results": {"run_id", "run_at"}}
-#: Money computed through a float on one engine, then cast to the cent: DuckDB divides
-#: decimals in DOUBLE (PostgreSQL in exact numeric), and a double multiplier makes a double
-#: product. A value on a half-cent tie may round either way there: one cent per row.
-FLOAT_MONEY = {
-    "marts.fct_marketing_performance": {
-        "cost_per_lead",
-        "cost_per_mql",
-        "cost_per_qualified_opportunity",
-        "customer_acquisition_cost",
-    },
-    # reporting_amount x probability, a double (stage probabilities).
-    "marts.fct_pipeline_daily": {"weighted_reporting_amount"},
-}
 PG_ENV = ("REVOPS_PG_HOST", "REVOPS_PG_PORT", "REVOPS_PG_USER", "REVOPS_PG_PASSWORD")
 
 
@@ -107,14 +80,6 @@ def make_database(server: dict[str, str]) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def profiles(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """profiles.example.yml as the profile: its duckdb and postgres blocks must work."""
-    folder = tmp_path_factory.mktemp("profiles")
-    shutil.copy(PROJECT_DIR / "profiles.example.yml", folder / "profiles.yml")
-    return folder
-
-
-@pytest.fixture(scope="module")
 def pg_env(server: dict[str, str], make_database: Any) -> Iterator[dict[str, str]]:
     """The profile's REVOPS_PG_* variables, pointing at this module's database."""
     env = server | {"REVOPS_PG_DATABASE": make_database("build")}
@@ -131,19 +96,6 @@ def pg(server: dict[str, str], pg_env: dict[str, str]) -> Iterator[PostgresWareh
     wh.close()
 
 
-def _build(args: list[str]) -> tuple[int, dict[str, Any], str]:
-    select = ["--select", SELECT] if SELECT else []
-    # A narrowed build skips the tests that also need unselected models (seeds' children).
-    env = {"DBT_INDIRECT_SELECTION": "cautious"} if SELECT else {}
-    args = ["build", "--project-dir", str(PROJECT_DIR), *args, *select, "--format", "json"]
-    result = CliRunner().invoke(cli, args, env=env)
-    try:
-        summary = json.loads(result.stdout)
-    except json.JSONDecodeError:
-        summary = {}
-    return result.exit_code, summary, result.output
-
-
 @pytest.fixture(scope="module")
 def loaded(
     small_db: tuple[Path, GenerationResult],
@@ -157,22 +109,6 @@ def loaded(
 
 
 @pytest.fixture(scope="module")
-def duck_built(
-    small_db: tuple[Path, GenerationResult],
-    tmp_path_factory: pytest.TempPathFactory,
-    lane_timings: dict[str, float],
-) -> tuple[Path, dict[str, Any]]:
-    """The same seed built on DuckDB: the reference."""
-    db = tmp_path_factory.mktemp("duck") / "revops.duckdb"
-    shutil.copy(small_db[0], db)
-    began = time.perf_counter()
-    code, summary, output = _build(["--database", str(db)])
-    lane_timings["revops build on DuckDB"] = time.perf_counter() - began
-    assert code == 0, output
-    return db, summary
-
-
-@pytest.fixture(scope="module")
 def pg_built(
     loaded: dict[str, int],
     profiles: Path,
@@ -181,7 +117,7 @@ def pg_built(
 ) -> tuple[int, dict[str, Any], str]:
     unused = tmp_path_factory.mktemp("unused") / "unused.duckdb"
     began = time.perf_counter()
-    out = _build(
+    out = build_cli(
         ["--profiles-dir", str(profiles), "--target", "postgres", "--database", str(unused)]
     )
     lane_timings["revops build on PostgreSQL"] = time.perf_counter() - began
@@ -239,24 +175,11 @@ def test_every_relation_matches_duckdb(
         assert on_pg == on_duck
         assert len(on_pg) >= 40
         began = time.perf_counter()
-        problems = [
-            problem
-            for schema, name in sorted(on_duck)
-            for problem in differences(
-                _without_run_columns(fingerprint(duck, schema, name)),
-                _without_run_columns(fingerprint(pg, schema, name)),
-                cent_per_row=FLOAT_MONEY.get(f"{schema}.{name}", ()),
-            )
-        ]
+        problems = compare(duck, pg, on_duck)
         lane_timings[f"compare {len(on_duck)} relations"] = time.perf_counter() - began
     finally:
         duck.close()
     assert not problems, "\n".join(problems)
-
-
-def _without_run_columns(fp: Fingerprint) -> Fingerprint:
-    skip = RUN_COLUMNS.get(fp.relation, set())
-    return replace(fp, columns=tuple(c for c in fp.columns if c.column not in skip))
 
 
 def test_offsets_become_the_same_utc_instants(
@@ -280,75 +203,18 @@ def test_offsets_become_the_same_utc_instants(
         duck.close()
 
 
-#: Text the parse macros meet: the ISO 8601 shapes loaders write, the generator's bad dates
-#: (generator/dirt.py BAD_DATES) and impossible calendar dates.
-DATE_TEXTS = (
-    "2025-03-04T10:15:00+01:00",
-    "2025-03-04T09:15:00Z",
-    "2025-03-04",
-    " 2025-03-04 ",
-    "2025-03-04 10:15:00",
-    "2025-03-04T10:15",
-    "2025-3-4T1:5",
-    "2025-03-04T10:15:00.123456",
-    "2025-03-04T23:15:00-05:00",
-    "2025-03-04T10:15:00-05:30",
-    "2025-03-04T10:15:00+0100",
-    "2025-03-04T10:15:00+01",
-    "2025-03-04T24:00:00",
-    "2024-02-29",
-    "2000-02-29T12:00:00Z",
-    "2025-02-29",
-    "2100-02-29",
-    "2025-04-31",
-    "2025-13-01",
-    "2025-00-10",
-    "2025-03-04T25:00:00",
-    "2025-03-04T10:60:00",
-    "2025-03-04T10:15:60",
-    "20250304",
-    "31/02/2025",
-    "N/A",
-    "not a date",
-    "2025.02.30",
-    "TBD",
-    "13/13/13",
-    "1/2/2025",
-    "",
-)
-
-
-def _compiled(profiles: Path, target: str, sql: str, database: Path | None = None) -> str:
-    """The SQL dbt compiles from ``sql`` for ``target`` (macros dispatched to its adapter)."""
-    from dbt.cli.main import dbtRunner
-
-    args = ["compile", "--inline", sql, "--project-dir", str(PROJECT_DIR)]
-    args += ["--profiles-dir", str(profiles), "--target", target, "--log-level", "none"]
-    env = {"REVOPS_DUCKDB_PATH": str(database)} if database else {}
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        res = dbtRunner().invoke(args)
-    assert res.success, res.exception
-    return str(res.result.results[0].node.compiled_code)
-
-
 def test_parse_macros_agree_with_duckdb(
     profiles: Path, pg: PostgresWarehouse, tmp_path: Path
 ) -> None:
     """postgres__parse_timestamp / parse_date return what DuckDB's try_cast returns, and
     null (not an error) for text that is not a date."""
-    values = ", ".join("('" + v.replace("'", "''") + "')" for v in DATE_TEXTS)
-    sql = (
-        "select v, {{ revops.parse_timestamp('v') }} as ts, {{ revops.parse_date('v') }} as d "
-        f"from (values {values}) as t (v)"
-    )
-    on_pg = sorted(pg.query(_compiled(profiles, "postgres", sql))[1])
+    sql = PARSE_SQL
+    on_pg = sorted(pg.query(compiled(profiles, "postgres", sql))[1])
     duck = duckdb.connect()
     try:
         duck.execute("set TimeZone = 'UTC'")
         on_duck = sorted(
-            duck.execute(_compiled(profiles, "duckdb", sql, tmp_path / "x.duckdb")).fetchall()
+            duck.execute(compiled(profiles, "duckdb", sql, tmp_path / "x.duckdb")).fetchall()
         )
     finally:
         duck.close()

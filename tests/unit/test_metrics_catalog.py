@@ -186,6 +186,21 @@ def test_every_metric_transpiles_and_parses_back() -> None:
             back = sqlglot.parse_one(sql, read=dialect)
             assert back.find(sqlglot.exp.Select) is not None, (name, dialect)
             assert "MATERIALIZED" not in sql, (name, dialect)
+            assert "APPROX" not in sql.upper(), (name, dialect)
+
+
+def test_medians_stay_exact_on_spark() -> None:
+    """sqlglot writes percentile_cont ... within group as PERCENTILE_APPROX for Spark and
+    Databricks; the compiler writes Spark's exact percentile(x, p) there (the Spark lane
+    compares the answers with DuckDB's)."""
+    catalog = load_catalog(PROJECT)
+    request = Request(["median_lead_response_hours"])
+    for dialect in ("spark", "databricks"):
+        sql = for_dialect(Compiler(catalog, request).query(), dialect).sql(dialect=dialect)
+        assert "PERCENTILE(CAST(r._v AS DOUBLE), 0.5)" in sql, dialect
+        assert "APPROX" not in sql.upper()
+    duck = for_dialect(Compiler(catalog, request).query(), "duckdb").sql(dialect="duckdb")
+    assert "QUANTILE_CONT(CAST(r._v AS DOUBLE), 0.5" in duck  # exact on DuckDB
 
 
 def test_generated_models_are_current() -> None:

@@ -30,7 +30,7 @@ parts as (
         cast(extract(year from date_day) as integer) as calendar_year,
         cast(extract(month from date_day) as integer) as calendar_month,
         cast(extract(quarter from date_day) as integer) as calendar_quarter,
-        cast(extract(dow from date_day) as integer) as day_of_week
+        {{ revops.day_of_week('date_day') }} as day_of_week
     from days
 ),
 

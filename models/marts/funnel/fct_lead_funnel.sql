@@ -144,7 +144,7 @@ final as (
         has_out_of_order_stages,
         first_response_at,
         cast(
-            {{ revops.datediff('mql_at', 'first_response_at', 'second') }} / 3600.0 -- noqa: LT05
+            {{ revops.datediff('mql_at', 'first_response_at', 'second') }} / {{ revops.seconds_per('hour') }} -- noqa: LT05
             as {{ revops.type_double() }}
         ) as response_hours,
         case
@@ -162,7 +162,7 @@ final as (
             ('opportunity_to_close', 'opportunity_at', 'coalesce(won_at, lost_at)'),
         ] %}
             cast(
-                {{ revops.datediff(start, stop, 'second') }} / 86400.0 as {{ revops.type_double() }} -- noqa: LT05
+                {{ revops.datediff(start, stop, 'second') }} / {{ revops.seconds_per('day') }} as {{ revops.type_double() }} -- noqa: LT05
             ) as days_{{ name }},
         {% endfor %}
         case

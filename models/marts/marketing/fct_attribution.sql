@@ -43,7 +43,7 @@ journey as (
         touches.occurred_at,
         campaigns.campaign_id,
         campaigns.channel,
-        {{ revops.datediff('touches.occurred_at', 'won.converted_at', 'second') }} / 86400.0 -- noqa: LT05
+        {{ revops.datediff('touches.occurred_at', 'won.converted_at', 'second') }} / {{ revops.seconds_per('day') }} -- noqa: LT05
             as days_before_conversion
     from won
     inner join identities

@@ -74,7 +74,7 @@ final as (
         opportunities.closed_at,
         cast(
             {{ revops.datediff('opportunities.created_at', 'opportunities.closed_at', 'second') }}
-            / 86400.0 as {{ revops.type_double() }}
+            / {{ revops.seconds_per('day') }} as {{ revops.type_double() }}
         ) as days_to_close,
         {% for stage in stagnation %}
             time_in_stage.days_in_{{ stage }},

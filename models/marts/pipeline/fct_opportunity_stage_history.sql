@@ -62,7 +62,7 @@ final as (
                     'ordered.entered_at',
                     'coalesce(ordered.next_entered_at, as_of.as_of_at)',
                     'second'
-                ) }} / 86400.0 as {{ revops.type_double() }}
+                ) }} / {{ revops.seconds_per('day') }} as {{ revops.type_double() }}
             )
         end as days_in_stage,
         as_of.as_of_at

@@ -27,10 +27,11 @@ dated as (
         cast({{ dbt.date_trunc('month', 'payments.attempted_at') }} as date)
             as attempted_month_start_date,
         payments.status in ('succeeded', 'refunded') as is_collected,
-        row_number() over (
+        -- An int on Spark, a bigint elsewhere: the contract says bigint.
+        cast(row_number() over (
             partition by payments.invoice_id
             order by payments.attempted_at, payments.payment_id
-        ) as attempt_number
+        ) as {{ dbt.type_bigint() }}) as attempt_number
     from payments
 ),
 
