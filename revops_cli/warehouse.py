@@ -250,7 +250,10 @@ def spark_conf(output: dict[str, Any]) -> dict[str, str]:
 def can_query(project: Project) -> bool:
     """True when the CLI can read the active target's results back."""
     try:
-        return project.target_type() in SUPPORTED
+        kind = project.target_type()
+        if kind == "spark":
+            spark_conf(target_output(project))  # a cluster method is not read back
+        return kind in SUPPORTED
     except ConfigError:
         return False
 
@@ -345,9 +348,8 @@ def columns(wh: Warehouse, schema: str, name: str) -> list[tuple[str, str]]:
     """(column, data type) of a relation, in order, as the engine names the types."""
     if wh.kind == "spark":
         out = []
-        for column, data_type, *_ in wh.query(f"describe {_quote(schema, wh)}.{_quote(name, wh)}")[
-            1
-        ]:
+        _, rows = wh.query(f"describe {_quote(schema, wh)}.{_quote(name, wh)}")
+        for column, data_type, *_ in rows:
             if not column or str(column).startswith("#"):  # partition and detail sections
                 break
             out.append((str(column), str(data_type)))

@@ -14,7 +14,16 @@ import pytest
 from click.testing import CliRunner
 
 from revops_cli.cli import cli
-from revops_cli.warehouse import Fingerprint, Warehouse, differences, fingerprint
+from revops_cli.generator.schema import RAW_TABLES
+from revops_cli.warehouse import (
+    DuckDBWarehouse,
+    Fingerprint,
+    Warehouse,
+    column_kind,
+    columns,
+    differences,
+    fingerprint,
+)
 
 #: The project to build (REVOPS_ENGINE_PROJECT_DIR: try a patched copy of it).
 PROJECT_DIR = Path(
@@ -57,6 +66,24 @@ def build_cli(args: list[str]) -> tuple[int, dict[str, Any], str]:
 def without_run_columns(fp: Fingerprint, also: Mapping[str, set[str]] | None = None) -> Fingerprint:
     skip = RUN_COLUMNS.get(fp.relation, set()) | (also or {}).get(fp.relation, set())
     return replace(fp, columns=tuple(c for c in fp.columns if c.column not in skip))
+
+
+def raw_table_problems(source: Path, other: Warehouse) -> list[str]:
+    """How the raw tables loaded into ``other`` differ from the generated file's: column
+    names and kinds in order, and each column's aggregates."""
+    duck = DuckDBWarehouse.open(source)
+    problems = []
+    try:
+        for t in RAW_TABLES:
+            want = [(c, column_kind(k)) for c, k in columns(duck, t.schema, t.name)]
+            got = [(c, column_kind(k)) for c, k in columns(other, t.schema, t.name)]
+            if got != want:
+                problems.append(f"{t.qualified_name}: columns {got} vs {want}")
+            elif fingerprint(other, t.schema, t.name) != fingerprint(duck, t.schema, t.name):
+                problems.append(f"{t.qualified_name}: the loaded rows differ")
+    finally:
+        duck.close()
+    return problems
 
 
 def compare(

@@ -18,7 +18,16 @@ from typing import Any
 
 import duckdb
 import pytest
-from lanes import NOT_BUILT, PARSE_SQL, PROJECT_DIR, SELECT, build_cli, compare, compiled
+from lanes import (
+    NOT_BUILT,
+    PARSE_SQL,
+    PROJECT_DIR,
+    SELECT,
+    build_cli,
+    compare,
+    compiled,
+    raw_table_problems,
+)
 
 from revops_cli.dbt_runner import run_dbt
 from revops_cli.generator import GenerationResult
@@ -27,8 +36,6 @@ from revops_cli.project import Project
 from revops_cli.warehouse import (
     DuckDBWarehouse,
     PostgresWarehouse,
-    column_kind,
-    fingerprint,
     load_raw,
     relations,
 )
@@ -128,22 +135,8 @@ def test_raw_tables_load_with_the_contract_types(
     small_db: tuple[Path, GenerationResult], loaded: dict[str, int], pg: PostgresWarehouse
 ) -> None:
     assert loaded == small_db[1].raw_rows
-    duck = DuckDBWarehouse.open(small_db[0])
-    try:
-        for table in RAW_TABLES:
-            sql = (
-                "select column_name, data_type from information_schema.columns where "
-                f"table_schema = '{table.schema}' and table_name = '{table.name}' "
-                "order by ordinal_position"
-            )
-            want = [(c, column_kind(t)) for c, t in duck.query(sql)[1]]
-            got = [(c, column_kind(t)) for c, t in pg.query(sql)[1]]
-            assert got == want, table.qualified_name
-            assert fingerprint(pg, table.schema, table.name).columns == (
-                fingerprint(duck, table.schema, table.name).columns
-            ), table.qualified_name
-    finally:
-        duck.close()
+    problems = raw_table_problems(small_db[0], pg)
+    assert not problems, "\n".join(problems)
 
 
 def test_the_build_passes_on_postgres_as_on_duckdb(

@@ -20,7 +20,16 @@ from typing import Any
 
 import duckdb
 import pytest
-from lanes import NOT_BUILT, PARSE_SQL, PROJECT_DIR, SELECT, build_cli, compare, compiled
+from lanes import (
+    NOT_BUILT,
+    PARSE_SQL,
+    PROJECT_DIR,
+    SELECT,
+    build_cli,
+    compare,
+    compiled,
+    raw_table_problems,
+)
 
 from revops_cli.generator import GenerationResult
 from revops_cli.generator.schema import RAW_TABLES
@@ -29,9 +38,6 @@ from revops_cli.project import Project
 from revops_cli.warehouse import (
     DuckDBWarehouse,
     SparkWarehouse,
-    column_kind,
-    columns,
-    fingerprint,
     load_raw,
     relations,
     spark_conf,
@@ -135,17 +141,8 @@ def test_raw_tables_load_with_the_contract_types(
     small_db: tuple[Path, GenerationResult], loaded: dict[str, int], spark: SparkWarehouse
 ) -> None:
     assert loaded == small_db[1].raw_rows
-    duck = DuckDBWarehouse.open(small_db[0])
-    try:
-        for table in RAW_TABLES:
-            want = [(c, column_kind(t)) for c, t in columns(duck, table.schema, table.name)]
-            got = [(c, column_kind(t)) for c, t in columns(spark, table.schema, table.name)]
-            assert got == want, table.qualified_name
-            assert fingerprint(spark, table.schema, table.name).columns == (
-                fingerprint(duck, table.schema, table.name).columns
-            ), table.qualified_name
-    finally:
-        duck.close()
+    problems = raw_table_problems(small_db[0], spark)
+    assert not problems, "\n".join(problems)
 
 
 def test_the_build_and_the_checks_pass_on_spark_as_on_duckdb(

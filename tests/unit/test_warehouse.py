@@ -55,6 +55,35 @@ def test_the_example_postgres_block_renders_from_the_environment(
     assert warehouse.can_query(project)
 
 
+def test_the_example_spark_block_gives_a_local_session_under_revops_spark_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVOPS_SPARK_DIR", "/data/spark")
+    monkeypatch.delenv("REVOPS_SPARK_DRIVER_MEMORY", raising=False)
+    project = _project(tmp_path, "spark")
+    assert project.target_type() == "spark"
+    conf = warehouse.spark_conf(target_output(project))
+    assert conf["spark.sql.warehouse.dir"] == "/data/spark/warehouse"
+    assert conf["spark.hadoop.javax.jdo.option.ConnectionURL"] == (
+        "jdbc:derby:;databaseName=/data/spark/metastore_db;create=true"
+    )
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+    assert conf["spark.driver.memory"] == "4g"
+    assert warehouse.can_query(project)
+
+
+def test_a_spark_cluster_target_builds_but_is_not_read_back(tmp_path: Path) -> None:
+    profiles = tmp_path / "p"
+    profiles.mkdir()
+    (profiles / "profiles.yml").write_text(
+        "revops:\n  target: s\n  outputs:\n    s:\n      type: spark\n      method: thrift\n"
+    )
+    project = Project.resolve(PROJECT_DIR, profiles, None, tmp_path / "x.duckdb")
+    assert not warehouse.can_query(project)
+    with pytest.raises(ConfigError, match="method: session only; this one uses thrift"):
+        warehouse.spark_conf({"type": "spark", "method": "thrift", "host": "spark.internal"})
+
+
 def test_a_missing_required_variable_is_a_config_error(tmp_path: Path) -> None:
     profiles = tmp_path / "p"
     profiles.mkdir()
