@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -49,7 +50,26 @@ def run_query(project: Project, request: Request) -> Answer:
     catalog = load_catalog(project.project_dir)
     sql = compile_query(catalog, request, dialect=dialect_for(project.target_type()))
     columns, rows = warehouse.query(project, sql)
-    return Answer(columns, rows, sql)
+    return Answer(columns, whole_counts(catalog, columns, rows), sql)
+
+
+def whole_counts(
+    catalog: Catalog, columns: list[str], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """Values of count-format metrics as integers (the SQL returns them as doubles), so
+    `revops query` prints 89, not 89.00, and JSON holds 89."""
+    counts = {
+        i
+        for i, c in enumerate(columns)
+        if c in catalog.metrics and catalog.metrics[c].format == "count"
+    }
+
+    def whole(value: Any) -> Any:
+        if isinstance(value, float | Decimal) and value == int(value):
+            return int(value)
+        return value
+
+    return [tuple(whole(v) if i in counts else v for i, v in enumerate(r)) for r in rows]
 
 
 def catalog_rows(catalog: Catalog) -> list[tuple[str, ...]]:

@@ -52,6 +52,7 @@ def test_query_by_dimension_with_where_and_range(
     for quarter, source, mqls, rate in expected:
         row = got[(quarter, source)]
         assert row["mqls"] == mqls
+        assert type(row["mqls"]) is int  # a count, not 12.0
         assert row["mql_rejection_rate"] == pytest.approx(rate)
 
 

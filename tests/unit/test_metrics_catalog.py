@@ -264,3 +264,21 @@ def test_cli_validate_reports_to_stderr_and_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["metrics", "validate", "--project-dir", str(project)])
     assert result.exit_code == 2
     assert "bad.yml:3:5: metrics.x: required key 'type' is missing" in result.stderr
+
+
+def test_counts_come_back_whole_and_the_rest_as_computed() -> None:
+    from decimal import Decimal
+
+    from revops_cli.metrics import whole_counts
+
+    catalog = load_catalog(PROJECT)
+    columns = ["period_start", "lead_source", "mqls", "mql_rejection_rate", "leads"]
+    rows = [
+        ("2025-01-01", "webinar", 12.0, 0.25, Decimal("7")),
+        ("2025-02-01", "x", None, None, 2.5),
+    ]
+    assert whole_counts(catalog, columns, rows) == [
+        ("2025-01-01", "webinar", 12, 0.25, 7),
+        ("2025-02-01", "x", None, None, 2.5),
+    ]
+    assert [type(v) for v in whole_counts(catalog, columns, rows)[0][2:]] == [int, float, int]
