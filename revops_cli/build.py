@@ -56,10 +56,5 @@ def build(
     summary = BuildSummary(result)
     built = {n.name for n in result.nodes if n.status == "success"}
     if "dq_row_reconciliation" in built and warehouse.can_query(project):
-        summary.reconciliation = query(project, REJECTED_SQL)[1]
+        summary.reconciliation = warehouse.query(project, REJECTED_SQL)[1]
     return summary
-
-
-def query(project: Project, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one read query against the active target (DuckDB or PostgreSQL): columns, rows."""
-    return warehouse.query(project, sql)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from revops_cli.errors import BuildFailed, DbtError
+from revops_cli.errors import BuildFailed, DbtError, one_line
 from revops_cli.project import Project
 
 #: Statuses that fail a build (dbt's RunStatus / TestStatus values).
@@ -131,7 +131,7 @@ def run_dbt(
             release_duckdb()
     result.seconds = time.perf_counter() - began
     if res.exception is not None:
-        raise DbtError(f"dbt {command} could not run: {_one_line(res.exception)}")
+        raise DbtError(f"dbt {command} could not run: {one_line(res.exception)}")
     for r in getattr(res.result, "results", None) or []:
         node = r.node
         result.nodes.append(
@@ -170,8 +170,3 @@ def release_duckdb() -> None:
     DuckDBConnectionManager.close_all_connections()  # type: ignore[no-untyped-call]
     if env is not None and hasattr(env, "close"):
         env.close()
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text if len(text) < 400 else text[:397] + "..."

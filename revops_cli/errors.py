@@ -30,3 +30,9 @@ class BuildFailed(RevopsError):
     """dbt ran, but a model failed or a test did not pass."""
 
     exit_code = EXIT_CHECKS_FAILED
+
+
+def one_line(exc: BaseException | str, limit: int = 400) -> str:
+    """An error's text on one line, cut to ``limit`` characters (an ellipsis marks a cut)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -6,9 +6,10 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from revops_cli.build import BuildSummary, query
+from revops_cli.build import BuildSummary
 from revops_cli.project import Project
 from revops_cli.render import render
+from revops_cli.warehouse import query
 
 OK_STATUSES = ("success", "pass")
 WARN_STATUSES = ("warn",)

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import duckdb
 import yaml
 
-from revops_cli.errors import ConfigError, DatabaseError
+from revops_cli.errors import ConfigError, DatabaseError, one_line
 from revops_cli.generator.schema import RAW_TABLES, RawTable, ddl
 from revops_cli.project import Project
 
@@ -61,7 +61,7 @@ class DuckDBWarehouse:
         try:
             return cls(duckdb.connect(str(path), read_only=read_only))
         except duckdb.Error as exc:
-            raise DatabaseError(f"cannot open {path}: {_one_line(exc)}") from exc
+            raise DatabaseError(f"cannot open {path}: {one_line(exc)}") from exc
 
     def query(self, sql: str) -> tuple[list[str], Rows]:
         try:
@@ -69,7 +69,7 @@ class DuckDBWarehouse:
             columns = [d[0] for d in cur.description or []]
             return columns, cur.fetchall() if columns else []
         except duckdb.Error as exc:
-            raise DatabaseError(f"query failed: {_one_line(exc)}") from exc
+            raise DatabaseError(f"query failed: {one_line(exc)}") from exc
 
     def close(self) -> None:
         self.con.close()
@@ -92,7 +92,7 @@ class PostgresWarehouse:
             con = psycopg2.connect(**params)
         except psycopg2.Error as exc:
             where = f"{params.get('host')}:{params.get('port')}/{params.get('dbname')}"
-            raise DatabaseError(f"cannot connect to PostgreSQL {where}: {_one_line(exc)}") from exc
+            raise DatabaseError(f"cannot connect to PostgreSQL {where}: {one_line(exc)}") from exc
         con.autocommit = True
         return cls(con)
 
@@ -106,7 +106,7 @@ class PostgresWarehouse:
                     return [], []
                 return [d[0] for d in cur.description], list(cur.fetchall())
         except psycopg2.Error as exc:
-            raise DatabaseError(f"query failed: {_one_line(exc)}") from exc
+            raise DatabaseError(f"query failed: {one_line(exc)}") from exc
 
     def copy_csv(self, table: str, columns: Sequence[str], path: Path) -> None:
         """COPY a CSV file (no header, ``\\N`` for null) into ``table``."""
@@ -118,7 +118,7 @@ class PostgresWarehouse:
             with self.con.cursor() as cur, path.open("rb") as f:
                 cur.copy_expert(sql, f)
         except psycopg2.Error as exc:
-            raise DatabaseError(f"loading {table} failed: {_one_line(exc)}") from exc
+            raise DatabaseError(f"loading {table} failed: {one_line(exc)}") from exc
 
     def load(self, table: RawTable, source: DuckDBWarehouse, folder: Path) -> None:
         """Create ``table`` from the raw contract and fill it from ``source`` (CSV + COPY)."""
@@ -166,7 +166,7 @@ class SparkWarehouse:
         try:
             session = builder.getOrCreate()
         except Exception as exc:  # no Java, a locked metastore: Py4J and Spark errors alike
-            raise DatabaseError(f"cannot start Spark: {_one_line(exc)}") from exc
+            raise DatabaseError(f"cannot start Spark: {one_line(exc)}") from exc
         session.sparkContext.setLogLevel("ERROR")  # Spark's own warnings are not our output
         return cls(session)
 
@@ -177,7 +177,7 @@ class SparkWarehouse:
                 return [], []
             return list(df.columns), [tuple(row) for row in df.collect()]
         except Exception as exc:  # pyspark's AnalysisException, ParseException, Py4JError
-            raise DatabaseError(f"query failed: {_one_line(exc)}") from exc
+            raise DatabaseError(f"query failed: {one_line(exc)}") from exc
 
     def load(self, table: RawTable, source: DuckDBWarehouse, folder: Path) -> None:
         """Create ``table`` as a parquet table with the contract's types and fill it from
@@ -196,7 +196,7 @@ class SparkWarehouse:
                 table.qualified_name
             )
         except Exception as exc:
-            raise DatabaseError(f"loading {table.qualified_name} failed: {_one_line(exc)}") from exc
+            raise DatabaseError(f"loading {table.qualified_name} failed: {one_line(exc)}") from exc
 
     def close(self) -> None:
         """Nothing to do: the session is the process's, shared with dbt."""
@@ -508,8 +508,3 @@ def _quote(identifier: str, wh: Warehouse | None = None) -> str:
     if wh is not None and wh.kind == "spark":
         return "`" + identifier.replace("`", "``") + "`"
     return '"' + identifier.replace('"', '""') + '"'
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text if len(text) < 400 else text[:397] + "..."

@@ -25,7 +25,7 @@ import duckdb
 from sqlglot import exp
 
 from revops_cli.checks.suites import ExpectationSpec, Suite
-from revops_cli.errors import ConfigError, DatabaseError
+from revops_cli.errors import ConfigError, DatabaseError, one_line
 from revops_cli.project import Project
 
 RESULTS_SCHEMA = "data_quality"
@@ -157,7 +157,7 @@ class DuckDBBackend:
         try:
             df = self.con.execute(batch.select.sql(dialect="duckdb")).df()
         except duckdb.Error as exc:
-            raise DatabaseError(" ".join(str(exc).split())[:300]) from exc
+            raise DatabaseError(one_line(exc)) from exc
         self._datasource = self._datasource or ctx.data_sources.add_pandas("revops")
         return validate_frame(ctx, self._datasource, batch, gx_suite, fmt, df)
 
@@ -229,7 +229,7 @@ class SparkBackend:
         try:
             df = self.wh.session.sql(batch.select.sql(dialect="spark")).toPandas()
         except Exception as exc:  # pyspark's AnalysisException and kin
-            raise DatabaseError(_one_line(exc)) from exc
+            raise DatabaseError(one_line(exc)) from exc
         self._datasource = self._datasource or ctx.data_sources.add_pandas("revops")
         return validate_frame(ctx, self._datasource, batch, gx_suite, fmt, df)
 
@@ -244,7 +244,7 @@ class SparkBackend:
             frame = self.wh.session.createDataFrame([[r[c] for c in names] for r in rows], schema)
             frame.write.insertInto(name)
         except Exception as exc:
-            raise DatabaseError(f"cannot store results in {name}: {_one_line(exc)}") from exc
+            raise DatabaseError(f"cannot store results in {name}: {one_line(exc)}") from exc
         return name
 
     def close(self) -> None:
@@ -261,7 +261,7 @@ class SqlBackend:
             self.engine = sa.create_engine(url)
             self.inspector = sa.inspect(self.engine)
         except Exception as exc:  # a missing driver, a bad URL, a refused connection
-            raise DatabaseError(f"cannot connect for the checks: {_one_line(exc)}") from exc
+            raise DatabaseError(f"cannot connect for the checks: {one_line(exc)}") from exc
         self.url = url
         self.dialect = SQLGLOT_DIALECTS.get(self.engine.dialect.name, self.engine.dialect.name)
         self._datasource: Any = None
@@ -331,7 +331,7 @@ class SqlBackend:
                 conn.execute(table.insert(), [dict(r) for r in rows])
         except Exception as exc:
             raise DatabaseError(
-                f"cannot store results in {table.fullname}: {_one_line(exc)}"
+                f"cannot store results in {table.fullname}: {one_line(exc)}"
             ) from exc
         return str(table.fullname)
 
@@ -364,8 +364,3 @@ def sqlalchemy_url(project: Project) -> str:
         f"checks on a {kind} target need a SQLAlchemy URL in {URL_ENV} "
         "(and that warehouse's SQLAlchemy dialect installed)"
     )
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text if len(text) < 300 else text[:297] + "..."

@@ -25,7 +25,7 @@ from revops_cli.checks.backends import (
 from revops_cli.checks.results import CheckRun, ExpectationResult, errored, from_gx, skipped
 from revops_cli.checks.sql import QueryError, batch_select, parse_query, render_query
 from revops_cli.checks.suites import ExpectationSpec, Suite, load_suites, suite_files
-from revops_cli.errors import ConfigError, DatabaseError
+from revops_cli.errors import ConfigError, DatabaseError, one_line
 from revops_cli.project import Project
 
 SUITES_DIR = Path("tests") / "expectations"
@@ -39,7 +39,7 @@ def project_vars(project: Project, dbt_vars: str | None = None) -> dict[str, Any
         base = (yaml.safe_load(path.read_text()) or {}).get("vars") or {}
         override = yaml.safe_load(dbt_vars) if dbt_vars else {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"cannot read the vars ({' '.join(str(exc).split())})") from exc
+        raise ConfigError(f"cannot read the vars ({one_line(exc)})") from exc
     if not isinstance(override, dict):
         raise ConfigError("--vars must be a YAML mapping, e.g. '{revops: {...}}'")
     return _merge(dict(base), override)

@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from revops_cli.errors import ConfigError
+from revops_cli.errors import ConfigError, one_line
 
 SEVERITIES = ("error", "warn")
 DIMENSIONS = (
@@ -448,7 +448,7 @@ def _first(exc: Exception) -> str:
     errors = getattr(exc, "errors", None)
     if errors:
         return str(errors[0].get("description", exc))
-    return " ".join(str(exc).split())[:200]
+    return one_line(exc, 200)
 
 
 def _validate_with_gx(path: Path, spec: ExpectationSpec) -> None:
@@ -478,4 +478,4 @@ def _gx_message(exc: Exception) -> str:
             loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
             parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
         return "; ".join(parts)
-    return " ".join(str(exc).split())[:300]
+    return one_line(exc, 300)

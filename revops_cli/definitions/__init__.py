@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from revops_cli.definitions.schema import Definitions
-from revops_cli.errors import ConfigError
+from revops_cli.errors import ConfigError, one_line
 from revops_cli.yamlpos import Problem, locate
 
 OVERRIDES_VAR = "revops_overrides"
@@ -34,7 +34,7 @@ def load_definitions(project_dir: Path, overrides: dict[str, Any] | None = None)
     try:
         project = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from exc
+        raise ConfigError(f"{path} is not valid YAML: {one_line(exc)}") from exc
     definitions = (project or {}).get("vars", {}).get("revops")
     if not isinstance(definitions, dict):
         raise ConfigError(f"{path}: expected a 'revops:' mapping under 'vars:'")
@@ -59,7 +59,7 @@ def overrides_from_vars(dbt_vars: str | None) -> dict[str, Any]:
     try:
         parsed = yaml.safe_load(dbt_vars)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"--vars is not valid YAML: {' '.join(str(exc).split())}") from exc
+        raise ConfigError(f"--vars is not valid YAML: {one_line(exc)}") from exc
     if not isinstance(parsed, dict):
         raise ConfigError("--vars must be a YAML mapping, e.g. '{revops_overrides: {...}}'")
     if "revops" in parsed:

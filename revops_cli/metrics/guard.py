@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from revops_cli.errors import ConfigError
+from revops_cli.errors import ConfigError, one_line
 
 
 class UnsafeExpression(ConfigError):
@@ -173,7 +173,7 @@ _PREDICATES: tuple[type[exp.Expr], ...] = (
 
 
 def _first_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:200]
+    return one_line(exc, 200)
 
 
 def qualify(tree: exp.Expr, table: str) -> exp.Expr:
