@@ -74,9 +74,8 @@ cancellations as (
 
 final as (
     select
-        {{ dbt.concat([
-            'periods.customer_id', "'|'", dbt.cast('periods.period_number', dbt.type_string())
-        ]) }} as customer_period_id,
+        {{ revops.composite_key(['periods.customer_id', 'periods.period_number']) }}
+            as customer_period_id,
         periods.customer_id,
         periods.period_number,
         periods.period_start_at,

@@ -300,9 +300,7 @@ coloured as (
 
 final as (
     select
-        {{ dbt.concat([
-            'account_id', "'|'", dbt.cast('week_start_date', dbt.type_string())
-        ]) }} as account_week_id,
+        {{ revops.composite_key(['account_id', 'week_start_date']) }} as account_week_id,
         account_id,
         week_start_date,
         week_end_date,

@@ -106,7 +106,7 @@ credited as (
 
 final as (
     select
-        {{ dbt.concat(["opportunity_id", "'|'", "touch_id", "'|'", "attribution_model"]) }}
+        {{ revops.composite_key(['opportunity_id', 'touch_id', 'attribution_model']) }}
             as attribution_id,
         opportunity_id,
         touch_id,

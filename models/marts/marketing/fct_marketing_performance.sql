@@ -140,9 +140,7 @@ joined as (
 
 final as (
     select
-        {{ dbt.concat([
-            "campaign_id", "'|'", "cast(month_start_date as " ~ dbt.type_string() ~ ")"
-        ]) }} as campaign_month_key,
+        {{ revops.composite_key(['campaign_id', 'month_start_date']) }} as campaign_month_key,
         campaign_id,
         month_start_date,
         channel,

@@ -56,10 +56,7 @@ daily as (
 
 final as (
     select
-        {{ dbt.concat([
-            "cast(date_day as " ~ dbt.type_string() ~ ")", "'|'", "stage_name", "'|'",
-            "coalesce(owner_id, '')"
-        ]) }} as pipeline_day_key,
+        {{ revops.composite_key(['date_day', 'stage_name', 'owner_id']) }} as pipeline_day_key,
         date_day,
         stage_name,
         owner_id,

@@ -127,11 +127,8 @@ combined as (
 
 final as (
     select
-        {{ dbt.concat([
-            dbt.cast('cohort_month_start_date', dbt.type_string()),
-            "'|'",
-            dbt.cast('end_month_start_date', dbt.type_string()),
-        ]) }} as cohort_window_id,
+        {{ revops.composite_key(['cohort_month_start_date', 'end_month_start_date']) }}
+            as cohort_window_id,
         cohort_month_start_date,
         end_month_start_date,
         months_elapsed,

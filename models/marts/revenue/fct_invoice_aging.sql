@@ -52,9 +52,8 @@ collected_by_day as (
 
 final as (
     select
-        {{ dbt.concat([
-            'open_days.invoice_id', "'|'", dbt.cast('open_days.date_day', dbt.type_string())
-        ]) }} as invoice_day_id,
+        {{ revops.composite_key(['open_days.invoice_id', 'open_days.date_day']) }}
+            as invoice_day_id,
         open_days.invoice_id,
         open_days.customer_id,
         open_days.account_id,

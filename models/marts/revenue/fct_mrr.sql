@@ -112,9 +112,8 @@ classified as (
 
 final as (
     select
-        {{ dbt.concat([
-            'classified.customer_id', "'|'", dbt.cast('classified.month_start_date', dbt.type_string())
-        ]) }} as customer_month_id,
+        {{ revops.composite_key(['classified.customer_id', 'classified.month_start_date']) }}
+            as customer_month_id,
         classified.customer_id,
         customers.account_id,
         classified.month_start_date,
