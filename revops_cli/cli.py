@@ -353,10 +353,13 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 )
 @click.option("--by", "dimensions", multiple=True, help="Slice by this dimension (repeatable).")
 @click.option(
-    "--where", help="A condition on the --by dimensions, e.g. \"lead_source = 'webinar'\"."
+    "--where",
+    help="A condition on any dimension every metric allows, e.g. \"lead_source = 'webinar'\".",
 )
 @click.option("--start", type=_DATE, help="First period to show (its start date, inclusive).")
 @click.option("--end", type=_DATE, help="Show periods starting before this date.")
+@click.option("--parts", is_flag=True, help="Add each ratio's numerator and denominator.")
+@click.option("--vars", "dbt_vars", help="What-if definitions, as for build: '{revops_overrides: …}'.")
 @click.option("--sql", "show_sql", is_flag=True, help="Print the SQL instead of running it.")
 @format_option
 def query(
@@ -370,22 +373,33 @@ def query(
     where: str | None,
     start: datetime | None,
     end: datetime | None,
+    parts: bool,
+    dbt_vars: str | None,
     show_sql: bool,
     fmt: str,
 ) -> None:
     """Query metrics from the catalog (metrics/*.yml) on the built warehouse, without dbt.
 
-    Every period in range appears, empty ones as 0 (counts, sums) or empty (the rest).
+    Periods run from the first with data to the data's as-of (dim_as_of); one that runs
+    past it is marked partial. Flows read 0 in an empty period; balances are read at the
+    period's last (or first) snapshot, empty when the period has none; snapshots appear
+    in the as-of period only. Percentages print as %, money with its currency.
 
     \b
     Examples:
       revops query mqls mql_to_sql --grain quarter --by lead_source
       revops query bookings --grain fiscal_year --format csv
-      revops query leads --by channel_group --where "channel_group = 'paid'" --start 2025-01-01
+      revops query leads --where "channel_group = 'paid'" --start 2025-01-01
     """
-    from revops_cli.metrics import Request, compile_query, dialect_for, load_catalog, run_query
-    from revops_cli.render import render
+    from revops_cli.metrics.api import MetricStore
+    from revops_cli.metrics.request import Request
+    from revops_cli.render import metric_table
 
+    overrides = None
+    if dbt_vars:
+        from revops_cli.definitions import overrides_from_vars
+
+        overrides = overrides_from_vars(dbt_vars)
     project = _project(project_dir, profiles_dir, target, database)
     request = Request(
         metric_names,
@@ -394,13 +408,15 @@ def query(
         where=where,
         start=start.date() if start else None,
         end=end.date() if end else None,
+        parts=parts,
     )
-    if show_sql:
-        catalog = load_catalog(project.project_dir)
-        click.echo(compile_query(catalog, request, dialect_for(project.target_type())))
-        return
-    answer = run_query(project, request)
-    click.echo(render(answer.columns, answer.rows, fmt))
+    with MetricStore(project, overrides) as store:
+        if show_sql:
+            click.echo(store.compile(request).sql)
+            return
+        result = store.run(request)
+    formats = {name: (m.format, m.unit) for name, m in result.metrics.items()}
+    click.echo(metric_table(result.columns, result.rows, formats, fmt))
 
 
 @cli.group()
@@ -425,7 +441,8 @@ def metrics_list(project_dir: Path | None, fmt: str) -> None:
     Example:
       revops metrics list --format csv
     """
-    from revops_cli.metrics import catalog_rows, load_catalog
+    from revops_cli.metrics.catalog import load_catalog
+    from revops_cli.metrics.describe import catalog_rows
     from revops_cli.project import find_project_dir
     from revops_cli.render import render
 
@@ -444,8 +461,9 @@ def metrics_show(project_dir: Path | None, dialect: str, name: str) -> None:
     Example:
       revops metrics show mql_to_sql --dialect snowflake
     """
-    from revops_cli.metrics import load_catalog, show_text
+    from revops_cli.metrics.catalog import load_catalog
     from revops_cli.metrics.compiler import dialect_for
+    from revops_cli.metrics.describe import show_text
     from revops_cli.project import find_project_dir
 
     catalog = load_catalog(project_dir or find_project_dir())
@@ -478,9 +496,10 @@ def metrics_compile(
       revops metrics compile --check     # CI: exit 1 when they differ
     """
     from revops_cli.errors import ConfigError
-    from revops_cli.metrics import Request, compile_query, load_catalog
-    from revops_cli.metrics.compiler import dialect_for
+    from revops_cli.metrics.catalog import load_catalog
+    from revops_cli.metrics.compiler import compile_query, dialect_for
     from revops_cli.metrics.generate import generated_files, write_models
+    from revops_cli.metrics.request import Request
     from revops_cli.project import find_project_dir
 
     root = project_dir or find_project_dir()
@@ -547,7 +566,7 @@ def metrics_export(project_dir: Path | None, out_dir: Path) -> None:
     Example:
       revops metrics export --semantic-layer models/semantic
     """
-    from revops_cli.metrics import load_catalog
+    from revops_cli.metrics.catalog import load_catalog
     from revops_cli.metrics.semantic import write_semantic_layer
     from revops_cli.project import find_project_dir
 

@@ -14,6 +14,8 @@ FORMATS = ("table", "json", "csv")
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, _Shown):
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, float | Decimal):
@@ -61,7 +63,8 @@ def render(
     cells = [[_cell(v) for v in r] for r in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     numeric = [
-        all(isinstance(r[i], int | float | Decimal) or r[i] is None for r in rows) and rows != []
+        all(isinstance(r[i], int | float | Decimal | _Shown) or r[i] is None for r in rows)
+        and rows != []
         for i in range(len(columns))
     ]
 
@@ -75,3 +78,63 @@ def render(
     out += [line(columns), line(["-" * w for w in widths])]
     out += [line(r) for r in cells]
     return "\n".join(out)
+
+
+def _metric_cell(value: Any, fmt: str) -> str:
+    if value is None:
+        return ""
+    if fmt == "percent":
+        return f"{float(value) * 100:,.1f}%"
+    if fmt == "count":
+        return f"{int(value):,}" if float(value) == int(value) else f"{float(value):,.2f}"
+    if fmt == "days":
+        return f"{float(value):,.1f}"
+    return f"{float(value):,.2f}"
+
+
+def metric_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    formats: dict[str, tuple[str, str | None]],
+    fmt: str = "table",
+) -> str:
+    """Metric rows for people: each metric as its format says (percent as %, counts
+    whole, money with its currency in the header), the partial-period flag only when a
+    period is partial. JSON and CSV keep the raw values (and every column)."""
+    if fmt != "table":
+        return render(columns, rows, fmt)
+    keep = list(range(len(columns)))
+    if "is_partial_period" in columns:
+        i = columns.index("is_partial_period")
+        if not any(r[i] for r in rows):
+            keep.remove(i)
+    heads: list[str] = []
+    for i in keep:
+        name = columns[i]
+        base = name.rsplit("__", 1)[0] if name.endswith(("__numerator", "__denominator")) else name
+        shown, unit = formats.get(base, ("", None))
+        if name == "is_partial_period":
+            heads.append("partial")
+        elif unit and shown != "percent" and name == base:
+            heads.append(f"{name} ({unit})")
+        else:
+            heads.append(name)
+    cells: list[list[Any]] = []
+    for r in rows:
+        line: list[Any] = []
+        for i in keep:
+            name, value = columns[i], r[i]
+            if name == "is_partial_period":
+                line.append("partial" if value else "")
+            elif name in formats:
+                line.append(_Shown(_metric_cell(value, formats[name][0])))
+            elif name.endswith(("__numerator", "__denominator")):
+                line.append(_Shown(_metric_cell(value, "ratio")))
+            else:
+                line.append(value)
+        cells.append(line)
+    return render(heads, cells)
+
+
+class _Shown(str):
+    """A value already formatted: shown as it is, aligned right as a number."""

@@ -7,9 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from revops_cli.build import BuildSummary
+from revops_cli.metrics.api import MetricStore
 from revops_cli.project import Project
 from revops_cli.render import render
-from revops_cli.warehouse import query
 
 OK_STATUSES = ("success", "pass")
 WARN_STATUSES = ("warn",)
@@ -85,124 +85,67 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
     return "\n\n".join(parts)
 
 
-#: Stage counts per month from the funnel mart, plus cash from staging (the revenue marts
-#: own cash once they land).
-FUNNEL_SQL = """
-with
-leads as (
-    select * from marts.fct_lead_funnel
-),
-stage_events as (
-    select 'leads' as stage, created_at as event_at from leads
-    union all select 'mqls', mql_at from leads where mql_at is not null
-    union all select 'sals', sal_at from leads where sal_at is not null
-    union all select 'sqls', sql_at from leads where sql_at is not null
-    union all select 'opportunities', opportunity_at from leads where opportunity_at is not null
-    union all select 'won', won_at from leads where won_at is not null
-),
-stages as (
-    select
-        cast(date_trunc('month', event_at) as date) as month,
-        sum(case when stage = 'leads' then 1 else 0 end) as leads,
-        sum(case when stage = 'mqls' then 1 else 0 end) as mqls,
-        sum(case when stage = 'sals' then 1 else 0 end) as sals,
-        sum(case when stage = 'sqls' then 1 else 0 end) as sqls,
-        sum(case when stage = 'opportunities' then 1 else 0 end) as opportunities,
-        sum(case when stage = 'won' then 1 else 0 end) as won
-    from stage_events
-    group by 1
-),
-collected as (
-    select
-        cast(date_trunc('month', p.attempted_at) as date) as month,
-        sum(p.amount * r.to_reporting_rate) as collected
-    from staging.stg_billing__payments as p
-    inner join intermediate.int_fx_rates_reporting as r
-        on r.currency_code = p.currency_code
-        and r.rate_month = cast(date_trunc('month', p.attempted_at) as date)
-    where p.status in ('succeeded', 'refunded')
-    group by 1
-)
-select
-    stages.month,
-    cast(stages.leads as integer) as leads,
-    cast(stages.mqls as integer) as mqls,
-    cast(stages.sals as integer) as sals,
-    cast(stages.sqls as integer) as sqls,
-    cast(stages.opportunities as integer) as opportunities,
-    cast(stages.won as integer) as won,
-    round(coalesce(collected.collected, 0), 2) as collected
-from stages
-left join collected using (month)
-order by stages.month
-"""
-
-#: (stage, timestamp column, next stage, its column, days column of the transition).
+#: The funnel's stage counts by month, and money collected: catalog metrics.
+STAGES = ("leads", "mqls", "sals", "sqls", "opportunities_created", "deals_won", "collected")
+#: (stage, next stage, the catalog's conversion metric between them).
 TRANSITIONS = (
-    ("lead", "created_at", "mql", "mql_at", "days_lead_to_mql"),
-    ("mql", "mql_at", "sal", "sal_at", "days_mql_to_sal"),
-    ("sal", "sal_at", "sql", "sql_at", "days_sal_to_sql"),
-    ("sql", "sql_at", "opportunity", "opportunity_at", "days_sql_to_opportunity"),
-    ("opportunity", "opportunity_at", "won", "won_at", "days_opportunity_to_close"),
+    ("lead", "mql", "lead_to_mql"),
+    ("mql", "sal", "mql_to_sal"),
+    ("sal", "sql", "sal_to_sql"),
+    ("sql", "opportunity", "sql_to_opportunity"),
+    ("opportunity", "won", "opportunity_to_won"),
 )
 
-PERIOD_SQL = """
-select
-    {stage!r} as stage,
-    cast(count(*) as integer) as reached,
-    {next_stage!r} as next_stage,
-    cast(count({next_col}) as integer) as converted,
-    round(100.0 * count({next_col}) / nullif(count(*), 0), 1) as conversion_pct,
-    round(percentile_cont(0.5) within group (order by case when {next_col} is not null
-        then {days_col} end), 1) as median_days
-from marts.fct_lead_funnel
-where {col} >= cast('{start}' as timestamp) and {col} < cast('{end}' as timestamp)
-"""
 
-
-def funnel_periods(project: Project) -> list[tuple[str, Any, Any, list[tuple[Any, ...]]]]:
-    """The funnel for the last full month and the trailing three months of the data.
-
-    Each stage row counts the leads that reached the stage in the period (a cohort), how many
-    of them reached the next stage so far, and the median days it took them; the latest
-    cohorts are still maturing.
-    """
-    _, as_of = query(project, "select max(as_of_at) from marts.fct_opportunities")
-    if not as_of or as_of[0][0] is None:
+def funnel_periods(
+    store: MetricStore,
+) -> list[tuple[str, Any, Any, list[tuple[Any, ...]]]]:
+    """Stage conversion for the last closed month and the trailing three: each row is a
+    cohort (the leads that reached the stage in those months), how many of them reached
+    the next stage within the catalog's window so far, and the rate. Recent cohorts are
+    still maturing."""
+    names = [m for _, _, m in TRANSITIONS]
+    result = store.query(names, grain="month", parts=True)
+    closed = [r for r in result.to_dicts() if not r["is_partial_period"]]
+    if not closed:
         return []
-    this_month = as_of[0][0].date().replace(day=1)
-    last_month = (this_month - timedelta(days=1)).replace(day=1)
-    three_back = (last_month - timedelta(days=1)).replace(day=1)
-    three_back = (three_back - timedelta(days=1)).replace(day=1)
     out = []
-    for label, start in (("last full month", last_month), ("trailing 3 months", three_back)):
+    for label, n in (("last full month", 1), ("trailing 3 months", 3)):
+        months = closed[-n:]
         rows = []
-        for stage, col, next_stage, next_col, days_col in TRANSITIONS:
-            sql = PERIOD_SQL.format(
-                stage=stage,
-                col=col,
-                next_stage=next_stage,
-                next_col=next_col,
-                days_col=days_col,
-                start=start,
-                end=this_month,
-            )
-            rows += query(project, sql)[1]
-        out.append((label, start, this_month, rows))
+        for stage, next_stage, metric in TRANSITIONS:
+            den = sum(int(m[f"{metric}__denominator"] or 0) for m in months)
+            num = sum(int(m[f"{metric}__numerator"] or 0) for m in months)
+            rate = round(100.0 * num / den, 1) if den else None
+            rows.append((stage, den, next_stage, num, rate))
+        end = _next_month(months[-1]["period_start"])
+        out.append((label, months[0]["period_start"], end, rows))
     return out
 
 
+def _next_month(day: Any) -> Any:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def funnel_text(project: Project) -> str:
-    """The funnel by month, then stage conversion for the last full and trailing 3 months."""
-    columns, rows = query(project, FUNNEL_SQL)
-    parts = [render(columns, rows, title="Funnel by month (stages from marts.fct_lead_funnel)")]
-    for label, start, end, period_rows in funnel_periods(project):
-        parts.append(
-            render(
-                ["stage", "reached", "next stage", "converted", "conversion %", "median days"],
-                period_rows,
-                title=f"Funnel, {label} ({start} to {end}, exclusive; "
-                "recent cohorts still maturing)",
+    """The funnel by month, then stage conversion for the last full and trailing 3 months,
+    all from the metric catalog (the numbers `revops query` gives)."""
+    from revops_cli.render import metric_table
+
+    with MetricStore(project) as store:
+        by_month = store.query(list(STAGES), grain="month")
+        formats = {n: (m.format, m.unit) for n, m in by_month.metrics.items()}
+        parts = [
+            "Funnel by month (metrics: " + ", ".join(STAGES) + ")\n"
+            + metric_table(by_month.columns, by_month.rows, formats)
+        ]
+        for label, start, end, period_rows in funnel_periods(store):
+            parts.append(
+                render(
+                    ["stage", "cohort", "next stage", "converted", "conversion %"],
+                    period_rows,
+                    title=f"Funnel, {label} ({start} to {end}, exclusive; within "
+                    "slas.conversion_window_days; recent cohorts still maturing)",
+                )
             )
-        )
     return "\n\n".join(parts)

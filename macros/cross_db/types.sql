@@ -17,3 +17,15 @@
 {% macro seconds_per(unit) -%}
     cast({{ {'hour': 3600, 'day': 86400}[unit] }} as {{ revops.type_double() }})
 {%- endmacro %}
+
+
+{#- Text, as the contracts name it: varchar (Spark and BigQuery call it string). -#}
+{% macro type_varchar() -%}
+    {{ return(adapter.dispatch('type_varchar', 'revops')()) }}
+{%- endmacro %}
+
+{% macro default__type_varchar() -%}varchar{%- endmacro %}
+
+{% macro spark__type_varchar() -%}string{%- endmacro %}
+
+{% macro bigquery__type_varchar() -%}string{%- endmacro %}

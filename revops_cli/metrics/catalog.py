@@ -19,8 +19,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from revops_cli.errors import ConfigError
 from revops_cli.metrics.guard import UnsafeExpression, parse_expression
-from revops_cli.metrics.models import Model, load_models
+from revops_cli.metrics.models import TIME_GRAINS, Model, load_models
 from revops_cli.metrics.spec import (
+    ADDITIVE,
+    GRAINS,
     TYPES,
     Conversion,
     Cumulative,
@@ -30,12 +32,28 @@ from revops_cli.metrics.spec import (
     MetricInput,
     Ratio,
     Simple,
+    VarRef,
+    WindowRef,
+    parse_window,
 )
 from revops_cli.yamlpos import Problem, locate, problem_at
 
 CATALOG_DIR = "metrics"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: The date spine every period comes from, and the one-row model holding the data's as-of
+#: (the last day the data closes): both are marts the catalog needs.
 SPINE_MODEL = "dim_date"
+AS_OF_MODEL = "dim_as_of"
+AS_OF_COLUMN = "last_closed_date"
+#: Built-in names a derived expression may use besides its inputs.
+BUILTINS = ("period_days",)
+#: Which query grains a time column of each grain can answer (a monthly column cannot be
+#: cut into weeks or days).
+GRAINS_FOR: dict[str, tuple[str, ...]] = {
+    "day": GRAINS,
+    "week": tuple(g for g in GRAINS if g != "day"),
+    "month": tuple(g for g in GRAINS if g not in ("day", "week")),
+}
 _CLASSES: dict[str, type[BaseModel]] = {
     "simple": Simple,
     "ratio": Ratio,
@@ -47,12 +65,15 @@ _CLASSES: dict[str, type[BaseModel]] = {
 
 @dataclass
 class Catalog:
-    """The validated metrics, where each is defined, and the models they read."""
+    """The validated metrics, where each is defined, the models they read, and the
+    definitions their ``{var: ...}`` references resolve to."""
 
     metrics: dict[str, Metric]
     models: dict[str, Model]
     files: dict[str, Path] = field(default_factory=dict)
     project_dir: Path = Path()
+    #: vars.revops with what-if overrides merged: what ``{var: ...}`` references read.
+    definitions: dict[str, Any] = field(default_factory=dict)
 
     def get(self, name: str) -> Metric:
         """The metric called ``name``; ConfigError naming the closest one otherwise."""
@@ -92,11 +113,60 @@ class Catalog:
         sets = [self.dimensions(self.metrics[i.metric]) for i in inputs]
         return [d for d in sets[0] if all(d in s for s in sets[1:])]
 
+    def number(self, value: float | VarRef) -> float:
+        """A target or threshold: the number, or the definition it references."""
+        if isinstance(value, VarRef):
+            return float(_lookup(self.definitions, value.var))
+        return float(value)
+
+    def window(self, window: str | WindowRef) -> tuple[int, str, str | None]:
+        """A window as (length, unit, the definition it references or None)."""
+        if isinstance(window, WindowRef):
+            return int(_lookup(self.definitions, window.var)), window.unit, window.var
+        n, unit = parse_window(window)
+        return n, unit, None
+
+    def grains(self, metric: Metric) -> list[str]:
+        """The grains ``metric`` can be queried at: those every time column below it allows,
+        within its own ``grains`` and its inputs'."""
+        allowed = set(metric.grains or GRAINS)
+        if isinstance(metric, Simple):
+            if metric.time:
+                allowed &= set(GRAINS_FOR.get(self.models[metric.model].time_grain(metric.time), ()))
+        elif isinstance(metric, Conversion):
+            for step in metric.steps:
+                model = self.models[step.model or metric.model]
+                allowed &= set(GRAINS_FOR.get(model.time_grain(step.time), ()))
+        else:
+            for name in _inputs(metric):
+                allowed &= set(self.grains(self.metrics[name]))
+        return [g for g in GRAINS if g in allowed]
+
+    def time_sources(self) -> list[tuple[str, str]]:
+        """Every (model, time column) the catalog reads: where the data's periods begin."""
+        pairs: list[tuple[str, str]] = []
+        for name in sorted(self.metrics):
+            metric = self.metrics[name]
+            if isinstance(metric, Simple) and metric.time:
+                pairs.append((metric.model, metric.time))
+            elif isinstance(metric, Conversion):
+                pairs.extend((s.model or metric.model, s.time) for s in metric.steps)
+        return list(dict.fromkeys(pairs))
+
     def leaf_columns(self, metric: Metric) -> list[str]:
         """Columns every leaf model of ``metric`` has (what an input filter may use)."""
         sets = [set(self.models[m].columns) for leaf in self.leaves(metric) for m in _models(leaf)]
         common = set.intersection(*sets) if sets else set()
         return sorted(common)
+
+
+def _lookup(definitions: dict[str, Any], path: str) -> Any:
+    node: Any = definitions
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            raise ConfigError(f"definition '{path}' is not set (dbt_project.yml, vars.revops)")
+        node = node[key]
+    return node
 
 
 def _models(leaf: Simple | Conversion) -> list[str]:
@@ -209,17 +279,18 @@ def _closest(name: str, options: list[str] | dict[str, Any]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def validate_catalog(project_dir: Path) -> list[Problem]:
+def validate_catalog(project_dir: Path, overrides: dict[str, Any] | None = None) -> list[Problem]:
     """Every mistake in metrics/*.yml, each located as file:line:column."""
     problems: list[Problem] = []
-    _load(project_dir, problems)
+    _load(project_dir, problems, overrides)
     return sorted(problems)
 
 
-def load_catalog(project_dir: Path) -> Catalog:
-    """The validated catalog; ConfigError naming the first mistake otherwise."""
+def load_catalog(project_dir: Path, overrides: dict[str, Any] | None = None) -> Catalog:
+    """The validated catalog (``overrides``: what-if definitions, as revops_overrides);
+    ConfigError naming the first mistake otherwise."""
     problems: list[Problem] = []
-    catalog = _load(project_dir, problems)
+    catalog = _load(project_dir, problems, overrides)
     if problems:
         problems.sort()
         more = (
@@ -231,8 +302,17 @@ def load_catalog(project_dir: Path) -> Catalog:
     return catalog
 
 
-def _load(project_dir: Path, problems: list[Problem]) -> Catalog:
+def _load(
+    project_dir: Path, problems: list[Problem], overrides: dict[str, Any] | None = None
+) -> Catalog:
+    from revops_cli.definitions import load_definitions
+
     models = load_models(project_dir)
+    try:
+        definitions = load_definitions(project_dir, overrides)
+    except ConfigError as exc:
+        problems.append(Problem(project_dir / "dbt_project.yml", 1, 1, "vars", str(exc)))
+        definitions = {}
     metrics: dict[str, Metric] = {}
     where: dict[str, tuple[Path, yaml.Node]] = {}
     adapter: TypeAdapter[Metric] = TypeAdapter(Metric)
@@ -277,17 +357,16 @@ def _load(project_dir: Path, problems: list[Problem]) -> Catalog:
                 continue
             metrics[metric.name] = metric
             where[metric.name] = (path, node)
-    catalog = Catalog(metrics, models, {n: w[0] for n, w in where.items()}, project_dir)
-    if metrics and SPINE_MODEL not in models:
-        problems.append(
-            Problem(
-                project_dir / CATALOG_DIR,
-                1,
-                1,
-                "metrics",
-                f"the date spine model '{SPINE_MODEL}' is missing",
+    catalog = Catalog(
+        metrics, models, {n: w[0] for n, w in where.items()}, project_dir, definitions
+    )
+    for needed, what in ((SPINE_MODEL, "the date spine"), (AS_OF_MODEL, "the data's as-of")):
+        if metrics and needed not in models:
+            problems.append(
+                Problem(
+                    project_dir / CATALOG_DIR, 1, 1, "metrics", f"{what} model '{needed}' is missing"
+                )
             )
-        )
     for name, metric in metrics.items():
         path, node = where[name]
         _check_references(catalog, metric, path, node, problems)
@@ -325,12 +404,43 @@ def _check_references(
         except UnsafeExpression as exc:
             report(keys, str(exc).split(": ", 1)[-1])
 
+    def time_grain(m: Model, name: str, keys: list[str | int]) -> None:
+        grain = m.time_grains.get(name)
+        if grain is not None and grain not in TIME_GRAINS:
+            report(
+                keys,
+                f"{m.name}.{name} declares time_grain {grain!r} in its YAML; "
+                f"expected one of {', '.join(TIME_GRAINS)}",
+            )
+
+    def definition(value: Any, keys: list[str | int], whole: bool = False) -> None:
+        path = value.var if isinstance(value, VarRef | WindowRef) else None
+        if path is None:
+            return
+        try:
+            found = _lookup(catalog.definitions, path)
+        except ConfigError as exc:
+            report(keys, str(exc))
+            return
+        if isinstance(found, bool) or not isinstance(found, int | float):
+            report(keys, f"definition '{path}' is {found!r}, not a number")
+        elif whole and (not float(found).is_integer() or found < 1):
+            report(keys, f"definition '{path}' is {found!r}, not a whole number of at least 1")
+
+    if metric.target is not None:
+        definition(metric.target.value, ["target", "value"])
+    for i, alert in enumerate(metric.alerts):
+        definition(alert.threshold, ["alerts", i, "threshold"])
+    if isinstance(metric, Conversion | Cumulative):
+        definition(metric.window, ["window"], whole=True)
+
     if isinstance(metric, Simple):
         m = model(metric.model, ["model"])
         if m is None:
             return
         if metric.time:
             column(m, metric.time, ["time"])
+            time_grain(m, metric.time, ["time"])
         for i, d in enumerate(metric.dimensions or []):
             column(m, d, ["dimensions", i])
         expression(metric.expr, list(m.columns), ["expr"], boolean=False)
@@ -347,6 +457,7 @@ def _check_references(
             if m is None:
                 continue
             column(m, step.time, ["steps", i, "time"])
+            time_grain(m, step.time, ["steps", i, "time"])
             column(m, metric.entity, ["entity"] if m is base else ["steps", i, "model"])
             expression(step.filter, list(m.columns), ["steps", i, "filter"], boolean=True)
         return
@@ -371,9 +482,19 @@ def _check_references(
                 not isinstance(accumulated, Simple)
                 or accumulated.time is None
                 or accumulated.non_additive
+                or accumulated.agg not in ADDITIVE
             ):
                 ok = False
-                report(keys, "a cumulative metric accumulates a simple metric with a time")
+                report(
+                    keys,
+                    "a cumulative metric accumulates a flow: a simple metric with a time and "
+                    f"agg {' or '.join(ADDITIVE)}, not a balance",
+                )
+        if inp.cohort is not None and inp.metric in catalog.metrics:
+            problem = _cohort_problem(catalog, inp)
+            if problem:
+                ok = False
+                report([*keys, "cohort"], problem)
     if not ok:
         return
     for inp, keys in inputs:
@@ -385,7 +506,9 @@ def _check_references(
                 boolean=True,
             )
     if isinstance(metric, Derived):
-        expression(metric.expr, [m.ref for m in metric.metrics], ["expr"], boolean=False)
+        expression(
+            metric.expr, [*(m.ref for m in metric.metrics), *BUILTINS], ["expr"], boolean=False
+        )
     if metric.dimensions is not None and not any(_cyclic(catalog, i.metric) for i, _ in inputs):
         allowed = catalog.dimensions(metric.model_copy(update={"dimensions": None}))
         for i, d in enumerate(metric.dimensions):
@@ -395,6 +518,33 @@ def _check_references(
                     f"'{d}' is not a dimension of every input "
                     f"(they share: {', '.join(allowed) or 'none'})",
                 )
+
+
+def _cohort_problem(catalog: Catalog, inp: MetricInput) -> str | None:
+    """Why ``inp.cohort`` cannot restrict ``inp.metric`` (None when it can)."""
+    cohort = catalog.metrics.get(inp.cohort or "")
+    if cohort is None:
+        return f"no metric '{inp.cohort}'{_closest(inp.cohort or '', catalog.metrics)}"
+    if not (
+        isinstance(cohort, Simple)
+        and cohort.non_additive == "first"
+        and cohort.agg == "count_distinct"
+        and cohort.expr is not None
+    ):
+        return (
+            f"'{inp.cohort}' cannot be a cohort: it must count distinct entities "
+            "(agg: count_distinct, expr: the entity's column) at the period's start "
+            "(non_additive: first)"
+        )
+    target = catalog.metrics[inp.metric]
+    if not isinstance(target, Simple) or target.time is None:
+        return "a cohort restricts a simple metric with a time"
+    if (target.model, target.time) != (cohort.model, cohort.time):
+        return (
+            f"'{inp.metric}' and its cohort '{inp.cohort}' must read the same model and "
+            f"time column ({target.model}.{target.time} vs {cohort.model}.{cohort.time})"
+        )
+    return None
 
 
 def _inputs(metric: Metric) -> list[str]:

@@ -21,6 +21,11 @@ from revops_cli.errors import ConfigError
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+#: Grains a time column can hold, finest first (``config: {meta: {time_grain: week}}`` on
+#: a column in the model's YAML; a date or timestamp column without one holds days).
+TIME_GRAINS = ("day", "week", "month")
+
+
 @dataclass(frozen=True)
 class Model:
     """One dbt model the catalog may reference."""
@@ -29,6 +34,15 @@ class Model:
     schema: str
     path: Path
     columns: dict[str, str] = field(default_factory=dict)
+    #: Time columns whose values are the starts of weeks or months, by column.
+    time_grains: dict[str, str] = field(default_factory=dict)
+    #: Columns with a ``unique`` test: one row per value (a conversion's entity that is
+    #: unique needs no join between its steps).
+    unique_columns: set[str] = field(default_factory=set)
+
+    def time_grain(self, column: str) -> str:
+        """The grain of a time column's values: day unless the YAML says week or month."""
+        return self.time_grains.get(column, "day")
 
 
 def _schema_for(config: dict[str, Any], parts: list[str], default: str) -> str:
@@ -66,7 +80,15 @@ def load_models(project_dir: Path) -> dict[str, Model]:
             if model is None:
                 continue
             for column in entry.get("columns") or []:
-                model.columns[str(column["name"])] = str(column.get("data_type") or "")
+                name = str(column["name"])
+                model.columns[name] = str(column.get("data_type") or "")
+                meta = (column.get("config") or {}).get("meta") or column.get("meta") or {}
+                grain = meta.get("time_grain") if isinstance(meta, dict) else None
+                if grain is not None:
+                    model.time_grains[name] = str(grain)
+                tests = column.get("data_tests") or column.get("tests") or []
+                if "unique" in tests:
+                    model.unique_columns.add(name)
     return models
 
 

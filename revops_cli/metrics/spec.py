@@ -1,7 +1,9 @@
 """The schema of a metric file (metrics/*.yml): one pydantic model per metric type.
 
 The vocabulary is MetricFlow's (the dbt Semantic Layer), so the export maps one-to-one:
-simple, ratio, derived, cumulative and conversion.
+simple, ratio, derived, cumulative and conversion. A number that is also a definition in
+dbt_project.yml (a window, a target, a threshold) is referenced, not copied:
+``{var: slas.conversion_window_days, unit: day}`` or ``{var: data_quality.x}``.
 """
 
 from __future__ import annotations
@@ -12,21 +14,31 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+VAR_PATTERN = r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$"
+UNITS = ("day", "week", "month", "quarter", "year")
 WINDOW_PATTERN = r"^[1-9][0-9]* (day|week|month|quarter|year)s?$"
+#: An offset may also count periods of whatever grain is queried ("1 period": the previous
+#: month by month, the previous quarter by quarter).
+OFFSET_PATTERN = r"^[1-9][0-9]* (day|week|month|quarter|year|period)s?$"
 
 Owner = Literal["marketing", "sales", "cs", "finance", "revops"]
 Format = Literal["count", "currency", "percent", "days", "ratio"]
 Direction = Literal["higher_is_better", "lower_is_better"]
 Agg = Literal["count", "count_distinct", "sum", "avg", "min", "max", "median", "percentile"]
 Grain = Literal["day", "week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"]
+Unit = Literal["day", "week", "month", "quarter", "year"]
 GRAINS: tuple[str, ...] = Grain.__args__  # type: ignore[attr-defined]
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
-Window = Annotated[str, Field(pattern=WINDOW_PATTERN)]
+WindowText = Annotated[str, Field(pattern=WINDOW_PATTERN)]
+OffsetText = Annotated[str, Field(pattern=OFFSET_PATTERN)]
+VarPath = Annotated[str, Field(pattern=VAR_PATTERN)]
+#: Aggregations that add up over time and across rows (flows): an empty period is 0.
+ADDITIVE = ("count", "sum")
 
 
 def parse_window(window: str) -> tuple[int, str]:
-    """'12 months' -> (12, 'month')."""
-    match = re.fullmatch(WINDOW_PATTERN, window)
+    """'12 months' -> (12, 'month'); '1 period' -> (1, 'period')."""
+    match = re.fullmatch(OFFSET_PATTERN, window)
     if not match:
         raise ValueError(f"not a window: {window!r}")
     return int(window.split()[0]), match.group(1)
@@ -38,10 +50,27 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class VarRef(Strict):
+    """A number defined once in dbt_project.yml (vars.revops), e.g. {var: slas.x}."""
+
+    var: VarPath
+
+
+class WindowRef(Strict):
+    """A window whose length is a definition: {var: slas.conversion_window_days, unit: day}."""
+
+    var: VarPath
+    unit: Unit
+
+
+Number = float | VarRef
+Window = WindowText | WindowRef
+
+
 class Target(Strict):
     """The value the owner aims for, per period of ``grain``."""
 
-    value: float
+    value: Number
     grain: Grain = "month"
 
 
@@ -49,7 +78,7 @@ class Alert(Strict):
     """A rule the monitor evaluates on the metric's series."""
 
     when: Literal["above", "below", "change_above", "change_below", "off_target"]
-    threshold: float
+    threshold: Number
     grain: Grain = "month"
     severity: Literal["warn", "error"] = "warn"
 
@@ -64,13 +93,25 @@ class MetricBase(Strict):
     format: Format
     direction: Direction
     dimensions: list[Name] | None = None
+    #: The grains the metric is defined at (default: every grain its inputs' time columns
+    #: allow). A metric built on monthly figures (LTV, say) names [month].
+    grains: list[Grain] | None = Field(default=None, min_length=1)
+    #: What a value is counted in, when the format does not say it all (default: the
+    #: reporting currency for currency, days for days, % for percent).
+    unit: str | None = None
     target: Target | None = None
     alerts: list[Alert] = []
 
 
 class Simple(MetricBase):
-    """An aggregation of one model's rows, bucketed by ``time``; without ``time`` (a quota, a
-    current snapshot) the same value stands in every period."""
+    """An aggregation of one model's rows (a measure), bucketed by ``time``.
+
+    Its semantics follow from its keys: a flow (count or sum of events in the period; an
+    empty period is 0), a non-additive aggregate (distinct count, mean, median ... over the
+    period's rows), a balance (``non_additive: last`` or ``first``: the state at the
+    period's last or first snapshot), or, without ``time``, a point-in-time snapshot
+    reported for the as-of period only.
+    """
 
     type: Literal["simple"]
     model: Name
@@ -103,12 +144,14 @@ class Simple(MetricBase):
 
 
 class MetricInput(Strict):
-    """Another metric used as an input, optionally filtered or shifted in time."""
+    """Another metric used as an input: filtered, shifted in time, or restricted to a
+    cohort (the entities a balance metric counts at the period's start)."""
 
     metric: Name
     alias: Name | None = None
     filter: str | None = None
-    offset_window: Window | None = None
+    offset_window: OffsetText | None = None
+    cohort: Name | None = None
 
     @property
     def ref(self) -> str:
@@ -117,7 +160,7 @@ class MetricInput(Strict):
 
 
 class Ratio(MetricBase):
-    """sum(numerator) / sum(denominator) at the requested grain, never a mean of ratios."""
+    """numerator / denominator at the requested grain, never a mean of ratios."""
 
     type: Literal["ratio"]
     numerator: MetricInput
@@ -125,7 +168,8 @@ class Ratio(MetricBase):
 
 
 class Derived(MetricBase):
-    """An expression over other metrics (``offset_window`` for period over period)."""
+    """An expression over other metrics (``offset_window`` for period over period); it may
+    also use ``period_days``, the number of days in the period."""
 
     type: Literal["derived"]
     expr: str
@@ -137,12 +181,14 @@ class Derived(MetricBase):
         dupes = sorted({r for r in refs if refs.count(r) > 1})
         if dupes:
             raise ValueError(f"inputs need distinct names (set 'alias'): {dupes}")
+        if "period_days" in refs:
+            raise ValueError("'period_days' is built in: give that input another alias")
         return self
 
 
 class Cumulative(MetricBase):
     """A running total (no window), a trailing ``window`` or a ``grain_to_date`` total of a
-    simple metric."""
+    flow (a simple count or sum), up to the end of each period."""
 
     type: Literal["cumulative"]
     metric: Name
