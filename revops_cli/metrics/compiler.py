@@ -17,6 +17,7 @@ __all__ = [
     "Request",
     "compile_plan",
     "compile_query",
+    "compile_tree",
     "dialect_for",
     "for_dialect",
     "schema_relation",
@@ -37,6 +38,14 @@ def compile_plan(plan: Plan, dialect: str = "duckdb", pretty: bool = True) -> st
     return for_dialect(tree, dialect).sql(dialect=dialect, pretty=pretty)
 
 
+def compile_tree(
+    catalog: Catalog, request: Request, relation: Relation | None = None
+) -> exp.Query:
+    """The sqlglot tree answering ``request`` (dialect-neutral: see for_dialect)."""
+    plan = build_plan(catalog, request)
+    return Renderer(plan, relation or schema_relation(catalog)).query()
+
+
 def compile_query(
     catalog: Catalog,
     request: Request,
@@ -45,8 +54,7 @@ def compile_query(
     pretty: bool = True,
 ) -> str:
     """The SQL answering ``request`` in ``dialect``."""
-    plan = build_plan(catalog, request)
-    tree = Renderer(plan, relation or schema_relation(catalog)).query()
+    tree = compile_tree(catalog, request, relation)
     return for_dialect(tree, dialect).sql(dialect=dialect, pretty=pretty)
 
 

@@ -123,6 +123,19 @@ class _Export:
             return "a multi-step funnel (MetricFlow conversions have two steps)"
         if isinstance(metric, Cumulative) and (metric.grain_to_date or "").startswith("fiscal"):
             return "fiscal grain-to-date (MetricFlow has calendar grains only)"
+        inputs = (
+            [metric.numerator, metric.denominator]
+            if isinstance(metric, Ratio)
+            else metric.metrics
+            if isinstance(metric, Derived)
+            else []
+        )
+        if any(i.cohort for i in inputs):
+            return "a cohort rate (an input restricted to a balance's entities at the start)"
+        if any(i.offset_window and i.offset_window.endswith(("period", "periods")) for i in inputs):
+            return "an offset of whole periods of any grain (MetricFlow's is a fixed window)"
+        if isinstance(metric, Derived) and "period_days" in metric.expr:
+            return "period_days (the days of each period)"
         for leaf in self.catalog.leaves(metric):
             if leaf.name != metric.name and self.unsupported(leaf):
                 return f"reads {leaf.name}, which is not exported"
@@ -139,6 +152,11 @@ class _Export:
                 if why:
                     return f"reads {n}, which is not exported"
         return None
+
+    def window(self, window: Any) -> str:
+        """A window as MetricFlow writes it ('90 days'), a definition resolved."""
+        n, unit, _ = self.catalog.window(window)
+        return f"{n} {unit}{'s' if n != 1 else ''}"
 
     def inp(self, parent: Metric, i: MetricInput) -> dict[str, Any]:
         out: dict[str, Any] = {"name": i.metric}
@@ -198,7 +216,7 @@ class _Export:
         elif isinstance(metric, Cumulative):
             params: dict[str, Any] = {}
             if metric.window:
-                params["window"] = metric.window
+                params["window"] = self.window(metric.window)
             if metric.grain_to_date:
                 params["grain_to_date"] = metric.grain_to_date
             out["type_params"] = {
@@ -227,7 +245,7 @@ class _Export:
                     "calculation": metric.calculation,
                     "base_measure": {"name": names[0]},
                     "conversion_measure": {"name": names[1]},
-                    "window": metric.window,
+                    "window": self.window(metric.window),
                 }
             }
         return out

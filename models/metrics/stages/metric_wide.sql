@@ -2,72 +2,72 @@
 -- `revops metrics compile --check` (CI) fails when this file drifts from the catalog.
 {% set t_double = revops.type_double() %}
 WITH keys AS (
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__fct_account_health') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__fct_invoice_aging') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__fct_invoices') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__fct_mrr') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__fct_marketing_performance') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__fct_opportunities') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__fct_revenue_reconciliation') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__fct_payments') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__dim_contacts') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__fct_lead_funnel') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__fct_support_tickets') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__fct_pipeline_daily') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__dim_users') }}
   UNION
-  SELECT
+  SELECT DISTINCT
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__dq_row_reconciliation') }}
