@@ -1,12 +1,15 @@
 """Every catalog metric, queried through the compiler, against SQL written by hand here.
 
 The reference queries bucket by ``date_trunc`` on the marts directly (no dim_date, no grid,
-no CTE machinery), so a compiler mistake cannot cancel itself out.
+no CTE machinery), so a compiler mistake cannot cancel itself out. Balances are read at each
+month's own rows (monthly and daily marts have one every month), snapshots in the as-of
+month only, and the retention rates over the customers paying at the month's start.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,8 @@ import duckdb
 import pytest
 
 from revops_cli.metrics.catalog import load_catalog
-from revops_cli.metrics.compiler import Request, compile_query
+from revops_cli.metrics.compiler import compile_query
+from revops_cli.metrics.request import Request
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +45,11 @@ def ratio(num: str, den: str) -> str:
 
 
 def snapshot(agg: str, model: str, where: str = "true") -> str:
-    return f"select null as month, {agg} as value from {model} where {where}"
+    """A point-in-time value: the as-of month's, no other."""
+    return (
+        f"select {m('a.last_closed_date')} as month, (select {agg} from {model} where {where})"
+        " as value from marts.dim_as_of as a"
+    )
 
 
 LF = "marts.fct_lead_funnel"
@@ -58,12 +66,30 @@ def conversion(a: str, b: str, days: int) -> str:
     )
 
 
-def last_sum(expr: str, model: str, time: str, where: str = "true", first: bool = False) -> str:
+def last_sum(
+    expr: str,
+    model: str,
+    time: str,
+    where: str = "true",
+    first: bool = False,
+    grain: str = "month",
+    fill: str = "0",
+) -> str:
+    """A balance: ``expr`` over the rows of each month's last (or first) snapshot, the
+    snapshots being every day, week start or month start (``grain``) from the model's first
+    to its last row; a snapshot without rows is 0 (``fill``), a month without one absent."""
+    step = {"day": "1 day", "week": "7 day", "month": "1 month"}[grain]
     edge = "min" if first else "max"
+    value = f"(select {expr} from {model} where {time} = p.snap and ({where}))"
+    if fill:
+        value = f"coalesce({value}, {fill})"
     return (
-        f"select month, {expr} as value from (select *, {m(time)} as month, "
-        f"{edge}({time}) over (partition by {m(time)}) as edge from {model} where {where}) "
-        f"where {time} = edge group by 1"
+        f"with e as (select min({time}) as lo, max({time}) as hi from {model}), "
+        f"snaps as (select cast(unnest(generate_series(e.lo, e.hi, interval {step})) as date)"
+        " as snap from e), "
+        "picked as (select cast(date_trunc('month', snap) as date) as month, "
+        f"{edge}(snap) as snap from snaps group by 1) "
+        f"select p.month, {value} as value from picked as p"
     )
 
 
@@ -75,9 +101,15 @@ NEW_CUSTOMERS = simple("count(*)", MRR, "month_start_date", "movement_type = 'ne
 NEW_MRR = simple("sum(new_mrr_reporting)", MRR, "month_start_date")
 MRR_END = last_sum("sum(ending_mrr_reporting)", MRR, "month_start_date")
 START_MRR = last_sum("sum(starting_mrr_reporting)", MRR, "month_start_date", first=True)
-CHURNED = simple("count(*)", MRR, "month_start_date", "movement_type = 'churn'")
+PIPELINE = "marts.fct_pipeline_daily"
+AGING = "marts.fct_invoice_aging"
+HEALTH = "marts.fct_account_health"
+CHURNED = simple("count(distinct customer_id)", MRR, "month_start_date", "movement_type = 'churn'")
 AT_START = last_sum(
-    "count(*) filter (where starting_mrr_reporting > 0)", MRR, "month_start_date", first=True
+    "count(distinct customer_id) filter (where starting_mrr_reporting > 0)",
+    MRR,
+    "month_start_date",
+    first=True,
 )
 PAYING = last_sum("count(distinct customer_id) filter (where is_paying)", MRR, "month_start_date")
 
@@ -107,6 +139,10 @@ REFERENCE: dict[str, str] = {
     "mql_rejection_rate": simple(
         "count(*) filter (where rejected_at is not null) / count(*)", LF, "mql_at"
     ),
+    "lead_to_mql": conversion("created_at", "mql_at", 90),
+    "mql_to_sal": conversion("mql_at", "sal_at", 90),
+    "sal_to_sql": conversion("sal_at", "sql_at", 90),
+    "opportunity_to_won": conversion("opportunity_at", "won_at", 90),
     "mql_to_sql": conversion("mql_at", "sql_at", 30),
     "sql_to_opportunity": conversion("sql_at", "opportunity_at", 90),
     "lead_to_customer": conversion("created_at", "won_at", 365),
@@ -123,21 +159,16 @@ REFERENCE: dict[str, str] = {
         "created_at",
     ),
     # pipeline
-    "open_pipeline": last_sum("sum(open_reporting_amount)", "marts.fct_pipeline_daily", "date_day"),
+    "open_pipeline": last_sum("sum(open_reporting_amount)", PIPELINE, "date_day", grain="day"),
     "open_opportunities": last_sum(
-        "sum(open_opportunity_count)", "marts.fct_pipeline_daily", "date_day"
+        "sum(open_opportunity_count)", PIPELINE, "date_day", grain="day"
     ),
     "sales_quota": snapshot("sum(monthly_quota_amount)", "marts.dim_users", "is_active"),
     "pipeline_coverage": combine(
         "p.value / q.value",
-        p=last_sum("sum(open_reporting_amount)", "marts.fct_pipeline_daily", "date_day"),
-        q=snapshot("sum(monthly_quota_amount)", "marts.dim_users", "is_active").replace(
-            "null as month", "null as m0"
-        )
-        + " ",
-    )
-    .replace("left join", "cross join")
-    .replace("on q.month = p.month", ""),
+        q=snapshot("sum(monthly_quota_amount)", "marts.dim_users", "is_active"),
+        p=last_sum("sum(open_reporting_amount)", PIPELINE, "date_day", grain="day"),
+    ),
     "deals_won": WON,
     "deals_closed": CLOSED,
     "opportunity_win_rate": ratio(WON, CLOSED),
@@ -146,7 +177,7 @@ REFERENCE: dict[str, str] = {
     "sales_cycle_days_median": simple("median(days_to_close)", OPP, "closed_at", "is_won"),
     "pipeline_velocity": combine(
         "o.value * (b.value / w.value) * (w.value / c.value) / s.value",
-        o=last_sum("sum(open_opportunity_count)", "marts.fct_pipeline_daily", "date_day"),
+        o=last_sum("sum(open_opportunity_count)", PIPELINE, "date_day", grain="day"),
         b=BOOKINGS,
         w=WON,
         c=CLOSED,
@@ -197,11 +228,11 @@ REFERENCE: dict[str, str] = {
         "sum(due_reporting - outstanding_reporting) / sum(due_reporting)", INV, "due_date"
     ),
     "days_to_collect_median": simple("median(days_to_collect)", INV, "paid_date"),
-    "ar_month_end": last_sum("sum(outstanding_amount)", "marts.fct_invoice_aging", "as_of_date"),
+    "ar_month_end": last_sum("sum(outstanding_amount)", AGING, "as_of_date", grain="day"),
     "invoiced_original": simple("sum(due_amount)", INV, "issued_date"),
     "dso": combine(
-        "a.value / i.value * 30",
-        a=last_sum("sum(outstanding_amount)", "marts.fct_invoice_aging", "as_of_date"),
+        "a.value / i.value * day(last_day(a.month))",
+        a=last_sum("sum(outstanding_amount)", AGING, "as_of_date", grain="day"),
         i=simple("sum(due_amount)", INV, "issued_date"),
     ),
     "ar_over_30_days": snapshot("sum(outstanding_reporting)", INV, "days_past_due > 30"),
@@ -223,14 +254,17 @@ REFERENCE: dict[str, str] = {
     "contraction_mrr": mov("contraction_mrr_reporting"),
     "churned_mrr": mov("churned_mrr_reporting"),
     "reactivation_mrr": mov("reactivation_mrr_reporting"),
+    # Cohort NRR and GRR: the movements of the customers paying at the month's start.
     "nrr": simple(
-        "sum(starting_mrr_reporting + expansion_mrr_reporting + reactivation_mrr_reporting "
-        "- contraction_mrr_reporting - churned_mrr_reporting) / sum(starting_mrr_reporting)",
+        "sum(starting_mrr_reporting + case when starting_mrr_reporting > 0 then "
+        "expansion_mrr_reporting + reactivation_mrr_reporting - contraction_mrr_reporting "
+        "- churned_mrr_reporting else 0 end) / sum(starting_mrr_reporting)",
         MRR,
         "month_start_date",
     ),
     "grr": simple(
-        "sum(starting_mrr_reporting - contraction_mrr_reporting - churned_mrr_reporting) "
+        "sum(starting_mrr_reporting - case when starting_mrr_reporting > 0 then "
+        "contraction_mrr_reporting + churned_mrr_reporting else 0 end) "
         "/ sum(starting_mrr_reporting)",
         MRR,
         "month_start_date",
@@ -251,10 +285,13 @@ REFERENCE: dict[str, str] = {
     ),
     "accounts_at_risk": last_sum(
         "count(distinct account_id) filter (where health_colour = 'red')",
-        "marts.fct_account_health",
+        HEALTH,
         "week_start_date",
+        grain="week",
     ),
-    "health_score": last_sum("avg(health_score)", "marts.fct_account_health", "week_start_date"),
+    "health_score": last_sum(
+        "avg(health_score)", HEALTH, "week_start_date", grain="week", fill=""
+    ),
     # system health
     "data_completeness": simple(
         "count(*) filter (where has_lead_source) / count(*)", LF, "created_at"
@@ -290,7 +327,8 @@ def _num(value: Any) -> float | None:
 @pytest.fixture(scope="module")
 def answer(built: tuple[Path, dict[str, Any]]) -> dict[str, dict[Any, float | None]]:
     catalog = load_catalog(PROJECT)
-    sql = compile_query(catalog, Request(sorted(catalog.metrics), grain="month"))
+    names = [n for n in sorted(catalog.metrics) if "month" in catalog.grains(catalog.metrics[n])]
+    sql = compile_query(catalog, Request(names, grain="month"))
     con = duckdb.connect(str(built[0]), read_only=True)
     try:
         cur = con.execute(sql)
@@ -298,11 +336,39 @@ def answer(built: tuple[Path, dict[str, Any]]) -> dict[str, dict[Any, float | No
         rows = cur.fetchall()
     finally:
         con.close()
-    return {c: {r[0]: _num(r[i]) for r in rows} for i, c in enumerate(columns) if i > 0}
+    assert columns[:2] == ["period_start", "is_partial_period"]
+    return {c: {r[0]: _num(r[i]) for r in rows} for i, c in enumerate(columns) if i > 1}
 
 
 def test_every_catalog_metric_has_a_reference() -> None:
     assert sorted(REFERENCE) == sorted(load_catalog(PROJECT).metrics)
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> list[Any]:
+    """Every month from the first with a row in any time column the catalog reads to the
+    month holding the data's as-of (worked out here, not by the compiler)."""
+    catalog = load_catalog(PROJECT)
+    firsts = [
+        con.execute(
+            f"select min(cast({t} as date)) from {catalog.models[m].schema}.{m}"
+        ).fetchone()[0]  # type: ignore[index]
+        for m, t in catalog.time_sources()
+    ]
+    (last,) = con.execute("select last_closed_date from marts.dim_as_of").fetchone()  # type: ignore[misc]
+    months, month = [], min(f for f in firsts if f is not None).replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return months
+
+
+def test_periods_run_from_the_first_data_to_the_as_of(
+    answer: dict[str, dict[Any, float | None]], con: duckdb.DuckDBPyConnection
+) -> None:
+    months = coverage(con)
+    assert len(months) >= 12
+    for name, series in answer.items():
+        assert sorted(series) == months, name
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCE))
@@ -312,20 +378,17 @@ def test_metric_matches_hand_written_sql(
     got = answer[name]
     expected = {month: _num(v) for month, v in con.execute(REFERENCE[name]).fetchall()}
     assert got, name
-    if set(expected) == {None}:  # a snapshot: the same value in every period
-        want = expected[None]
-        assert all(_same(v, want) for v in got.values()), (name, want, got)
-        return
     checked = 0
     for month, want in expected.items():
         if month not in got:
-            continue  # outside the periods every metric covers (e.g. a cohort's future)
+            continue  # outside the periods the data covers (e.g. a close date to come)
         assert _same(got[month], want), (name, month, want, got[month])
         checked += 1
     assert checked >= 1, (name, expected, got)
-    # Periods with no rows at all read 0 for counts and sums, null for the rest.
+    # Periods with no rows at all read 0 for flows, null for the rest; a snapshot's
+    # other months are null.
     empty = set(got) - set(expected)
     metric = load_catalog(PROJECT).metrics[name]
     if metric.type == "simple" and getattr(metric, "non_additive", None) is None:
-        fill = 0.0 if metric.filled else None  # type: ignore[union-attr]
+        fill = 0.0 if metric.filled and metric.time else None  # type: ignore[union-attr]
         assert all(got[p] == fill for p in empty), (name, {p: got[p] for p in empty})
