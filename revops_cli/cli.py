@@ -359,7 +359,9 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--start", type=_DATE, help="First period to show (its start date, inclusive).")
 @click.option("--end", type=_DATE, help="Show periods starting before this date.")
 @click.option("--parts", is_flag=True, help="Add each ratio's numerator and denominator.")
-@click.option("--vars", "dbt_vars", help="What-if definitions, as for build: '{revops_overrides: …}'.")
+@click.option(
+    "--vars", "dbt_vars", help="What-if definitions, as for build: '{revops_overrides: …}'."
+)
 @click.option("--sql", "show_sql", is_flag=True, help="Print the SQL instead of running it.")
 @format_option
 def query(

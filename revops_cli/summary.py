@@ -136,7 +136,9 @@ def funnel_text(project: Project) -> str:
         by_month = store.query(list(STAGES), grain="month")
         formats = {n: (m.format, m.unit) for n, m in by_month.metrics.items()}
         parts = [
-            "Funnel by month (metrics: " + ", ".join(STAGES) + ")\n"
+            "Funnel by month (metrics: "
+            + ", ".join(STAGES)
+            + ")\n"
             + metric_table(by_month.columns, by_month.rows, formats)
         ]
         for label, start, end, period_rows in funnel_periods(store):

@@ -132,7 +132,9 @@ class Catalog:
         allowed = set(metric.grains or GRAINS)
         if isinstance(metric, Simple):
             if metric.time:
-                allowed &= set(GRAINS_FOR.get(self.models[metric.model].time_grain(metric.time), ()))
+                allowed &= set(
+                    GRAINS_FOR.get(self.models[metric.model].time_grain(metric.time), ())
+                )
         elif isinstance(metric, Conversion):
             for step in metric.steps:
                 model = self.models[step.model or metric.model]
@@ -365,7 +367,11 @@ def _load(
         if metrics and needed not in models:
             problems.append(
                 Problem(
-                    project_dir / CATALOG_DIR, 1, 1, "metrics", f"{what} model '{needed}' is missing"
+                    project_dir / CATALOG_DIR,
+                    1,
+                    1,
+                    "metrics",
+                    f"{what} model '{needed}' is missing",
                 )
             )
     for name, metric in metrics.items():

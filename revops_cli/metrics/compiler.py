@@ -23,6 +23,7 @@ __all__ = [
     "schema_relation",
 ]
 
+
 def schema_relation(catalog: Catalog) -> Relation:
     """Models as schema.name (the folder's fixed +schema), for queries outside dbt."""
 
@@ -38,9 +39,7 @@ def compile_plan(plan: Plan, dialect: str = "duckdb", pretty: bool = True) -> st
     return for_dialect(tree, dialect).sql(dialect=dialect, pretty=pretty)
 
 
-def compile_tree(
-    catalog: Catalog, request: Request, relation: Relation | None = None
-) -> exp.Query:
+def compile_tree(catalog: Catalog, request: Request, relation: Relation | None = None) -> exp.Query:
     """The sqlglot tree answering ``request`` (dialect-neutral: see for_dialect)."""
     plan = build_plan(catalog, request)
     return Renderer(plan, relation or schema_relation(catalog)).query()

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from sqlglot import exp, generator
@@ -28,8 +28,8 @@ from sqlglot.dialects.dialect import Dialect
 
 from revops_cli.metrics.catalog import Catalog, load_catalog
 from revops_cli.metrics.plan import TOTAL, Plan, build_plan
-from revops_cli.metrics.request import Request
 from revops_cli.metrics.render import Definition, Renderer
+from revops_cli.metrics.request import Request
 
 MODELS_DIR = Path("models") / "metrics"
 STAGES_DIR = MODELS_DIR / "stages"
@@ -57,11 +57,13 @@ def _jinja_text(sql: str) -> str:
 
 
 def _uncast_double(tree: exp.Expr) -> exp.Expr:
-    return tree.copy().transform(
-        lambda n: n.this
-        if isinstance(n, exp.Cast) and n.to.this == exp.DataType.Type.DOUBLE
-        else n
-    )
+    def uncast(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.DOUBLE:
+            inner: exp.Expr = node.this
+            return inner
+        return node
+
+    return tree.copy().transform(uncast)
 
 
 def _amount(self: generator.Generator, node: exp.Expr) -> str:
@@ -75,7 +77,9 @@ def _amount(self: generator.Generator, node: exp.Expr) -> str:
 def _dateadd_call(self: generator.Generator, node: exp.DateAdd) -> str:
     inner = node.this
     source = (
-        _dateadd_call(self, inner) if isinstance(inner, exp.DateAdd) else _jinja_text(self.sql(inner))
+        _dateadd_call(self, inner)
+        if isinstance(inner, exp.DateAdd)
+        else _jinja_text(self.sql(inner))
     )
     unit = node.args["unit"].name.lower()
     return f"dbt.dateadd('{unit}', {_amount(self, node.expression)}, {source})"
@@ -99,7 +103,7 @@ class DbtJinja(Dialect):
     and revops.definition() for what engines write differently or a what-if may move."""
 
     class Generator(generator.Generator):
-        TRANSFORMS = {
+        TRANSFORMS: ClassVar[dict[type[exp.Expr], Any]] = {
             **generator.Generator.TRANSFORMS,
             exp.DateAdd: _dateadd,
             exp.WithinGroup: _within_group,
@@ -158,7 +162,7 @@ def _ref_table(name: str) -> exp.Table:
 
 
 def _refs(sql: str) -> str:
-    out = []
+    out: list[str] = []
     for chunk in sql.split(_REF):
         if not out:
             out.append(chunk)
@@ -202,7 +206,7 @@ def _periods_sql(plan: Plan, renderer: Renderer) -> str:
 
 def _measures_sql(renderer: Renderer, model: str) -> str:
     stages = renderer.model_stages(model)
-    name, merged = stages[-1]
+    _, merged = stages[-1]
     needs_calendar = any(n.startswith(("src__", "cum__")) for n, _ in stages)
     head = [("calendar", renderer.calendar())] if needs_calendar else []
     assert isinstance(merged, exp.Select)
@@ -217,7 +221,10 @@ def _wide_sql(renderer: Renderer) -> str:
 
 
 def _in_any(units: tuple[str, ...]) -> exp.Expr:
-    checks = [exp.EQ(this=exp.column(f"_in__{u}"), expression=exp.Literal.number(1)) for u in dict.fromkeys(units)]
+    checks = [
+        exp.EQ(this=exp.column(f"_in__{u}"), expression=exp.Literal.number(1))
+        for u in dict.fromkeys(units)
+    ]
     return exp.or_(*checks) if len(checks) > 1 else checks[0]
 
 
@@ -250,7 +257,10 @@ def _values_sql(plan: Plan) -> str:
                     exp.alias_(
                         exp.column(f"{name}__{part}") if tree is not None else exp.Null(), part
                     )
-                    for part, tree in (("numerator", out.numerator), ("denominator", out.denominator))
+                    for part, tree in (
+                        ("numerator", out.numerator),
+                        ("denominator", out.denominator),
+                    )
                 ],
             )
             .from_(_ref_table("metric_wide"))
@@ -263,17 +273,25 @@ def _values_sql(plan: Plan) -> str:
         exp.alias_(exp.cast(exp.Literal.string(GRAIN), "varchar"), "grain"),
         "period_start",
         exp.alias_(
-            exp.cast(exp.Nullif(this=exp.column("dimension"), expression=exp.Literal.string(TOTAL)), "varchar"),
+            exp.cast(
+                exp.Nullif(this=exp.column("dimension"), expression=exp.Literal.string(TOTAL)),
+                "varchar",
+            ),
             "dimension",
         ),
         exp.alias_(
             exp.cast(
-                exp.Case(ifs=[exp.If(this=total, true=exp.Null())], default=exp.column("dimension_value")),
+                exp.Case(
+                    ifs=[exp.If(this=total, true=exp.Null())], default=exp.column("dimension_value")
+                ),
                 "varchar",
             ),
             "dimension_value",
         ),
-        *[exp.alias_(exp.cast(exp.column(c), "double"), c) for c in ("value", "numerator", "denominator")],
+        *[
+            exp.alias_(exp.cast(exp.column(c), "double"), c)
+            for c in ("value", "numerator", "denominator")
+        ],
         "is_partial_period",
     ).from_("long")
     body = "\n    union all\n".join(lines)
@@ -281,7 +299,10 @@ def _values_sql(plan: Plan) -> str:
 
 
 def _kpi_sql(plan: Plan) -> str:
-    cols: list[exp.Expr] = [exp.alias_(exp.column("period_start"), "month_start_date"), exp.column("is_partial_period")]
+    cols: list[exp.Expr] = [
+        exp.alias_(exp.column("period_start"), "month_start_date"),
+        exp.column("is_partial_period"),
+    ]
     for out in plan.outputs:
         name = out.metric.name
         kind = "bigint" if out.metric.format == "count" else "double"
@@ -360,7 +381,9 @@ def _catalog_sql(catalog: Catalog, plan: Plan) -> str:
     names = [c for c, _, _ in catalog_columns()]
     final = exp.select(
         *[
-            exp.alias_(exp.cast(exp.column(c), "double" if k.startswith("double") else "varchar"), c)
+            exp.alias_(
+                exp.cast(exp.column(c), "double" if k.startswith("double") else "varchar"), c
+            )
             for c, k, _ in catalog_columns()
         ]
     ).from_("metrics")
@@ -381,23 +404,39 @@ def _docs(catalog: Catalog, plan: Plan) -> str:
         ("grain", "varchar", "The period length (month)."),
         ("period_start", "date", "First day of the period."),
         ("dimension", "varchar", "The dimension sliced by (null: the total)."),
-        ("dimension_value", "varchar", "Its value ('(none)' where the row has none; null: the total)."),
-        ("value", "double precision", "The metric's value; null where it has none (see README: metric semantics)."),
+        (
+            "dimension_value",
+            "varchar",
+            "Its value ('(none)' where the row has none; null: the total).",
+        ),
+        (
+            "value",
+            "double precision",
+            "The metric's value; null where it has none (see README: metric semantics).",
+        ),
         ("numerator", "double precision", "Ratios and conversions: the numerator."),
         ("denominator", "double precision", "Ratios and conversions: the denominator."),
-        ("is_partial_period", "boolean", "The period runs past the data's as-of (dim_as_of): not closed yet."),
+        (
+            "is_partial_period",
+            "boolean",
+            "The period runs past the data's as-of (dim_as_of): not closed yet.",
+        ),
     ]
 
     def column(name: str, kind: str, description: str, **extra: Any) -> dict[str, Any]:
         return {"name": name, "data_type": kind, "description": description, **extra}
 
     kpi_columns = [
-        column("month_start_date", "date", "First day of the month.", data_tests=["unique", "not_null"]),
-        column("is_partial_period", "boolean", "The month runs past the data's as-of: not closed yet."),
+        column(
+            "month_start_date", "date", "First day of the month.", data_tests=["unique", "not_null"]
+        ),
+        column(
+            "is_partial_period", "boolean", "The month runs past the data's as-of: not closed yet."
+        ),
     ]
     for out in plan.outputs:
         m = out.metric
-        meta = {
+        meta: dict[str, Any] = {
             "label": m.label,
             "format": m.format,
             "unit": metric_unit(catalog, m.name),
@@ -443,7 +482,16 @@ def _docs(catalog: Catalog, plan: Plan) -> str:
                     }
                 ],
                 "columns": [
-                    column(n, t, d, **({"data_tests": ["not_null"]} if n in ("metric", "grain", "period_start") else {}))
+                    column(
+                        n,
+                        t,
+                        d,
+                        **(
+                            {"data_tests": ["not_null"]}
+                            if n in ("metric", "grain", "period_start")
+                            else {}
+                        ),
+                    )
                     for n, t, d in values_columns
                 ],
             },
@@ -465,7 +513,9 @@ def _docs(catalog: Catalog, plan: Plan) -> str:
                 ),
                 "config": {"contract": {"enforced": True}},
                 "columns": [
-                    column(n, t, d, **({"data_tests": ["unique", "not_null"]} if n == "metric" else {}))
+                    column(
+                        n, t, d, **({"data_tests": ["unique", "not_null"]} if n == "metric" else {})
+                    )
                     for n, t, d in catalog_columns()
                 ],
             },

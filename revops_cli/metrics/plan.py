@@ -480,9 +480,7 @@ class Planner:
         self._measure_names[identity] = name
         return name
 
-    def measure(
-        self, metric: Simple, ctx: _Ctx, accumulate: Accumulate | None = None
-    ) -> Measure:
+    def measure(self, metric: Simple, ctx: _Ctx, accumulate: Accumulate | None = None) -> Measure:
         """The measure ``metric`` reads under ``ctx`` (planned once, however reached)."""
         columns = list(self.catalog.models[metric.model].columns)
         expr = (

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlglot import exp
 
@@ -56,12 +57,24 @@ class Definition(exp.Expression):
     """A definition (dbt var) used as a number: ``value`` in a query; in a dbt model,
     ``sign`` x ``scale`` x revops.definition(``this``), so a what-if build moves it."""
 
-    arg_types = {"this": True, "value": True, "sign": True, "scale": True}
+    arg_types: ClassVar[dict[str, bool]] = {
+        "this": True,
+        "value": True,
+        "sign": True,
+        "scale": True,
+    }
 
 
 def unvar(tree: exp.Expr) -> exp.Expr:
     """``tree`` with every definition replaced by its value (for a direct query)."""
-    return tree.transform(lambda n: n.args["value"].copy() if isinstance(n, Definition) else n)
+
+    def value(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, Definition):
+            found: exp.Expr = node.args["value"].copy()
+            return found
+        return node
+
+    return tree.transform(value)
 
 
 def _key(tree: exp.Expr) -> str:
@@ -189,9 +202,9 @@ class Renderer:
         last closed day."""
         firsts: exp.Query | None = None
         for model, time in self.plan.catalog.time_sources():
-            part = exp.select(
-                exp.alias_(exp.Min(this=_date(col(time))), "first_day")
-            ).from_(self.relation(model))
+            part = exp.select(exp.alias_(exp.Min(this=_date(col(time))), "first_day")).from_(
+                self.relation(model)
+            )
             firsts = part if firsts is None else exp.union(firsts, part, distinct=False)
         assert firsts is not None
         return (
@@ -211,9 +224,7 @@ class Renderer:
         query = (
             exp.select(
                 col("period_start", c),
-                exp.alias_(
-                    shift(exp.Max(this=day.copy()), Length(days=1)), "period_end"
-                ),
+                exp.alias_(shift(exp.Max(this=day.copy()), Length(days=1)), "period_end"),
                 exp.alias_(exp.Max(this=day.copy()), "period_last_day"),
                 exp.alias_(
                     exp.Sum(
@@ -277,7 +288,9 @@ class Renderer:
                 )
         return query.group_by(col("period_start", c)).having(
             exp.and_(
-                exp.GTE(this=exp.Max(this=day.copy()), expression=exp.Min(this=col("first_day", b))),
+                exp.GTE(
+                    this=exp.Max(this=day.copy()), expression=exp.Min(this=col("first_day", b))
+                ),
                 exp.LTE(this=exp.Min(this=day.copy()), expression=last_day.copy()),
             )
         )
@@ -335,7 +348,9 @@ class Renderer:
     def _dims(self, unit: str) -> tuple[str, ...]:
         return self.plan.unit_dimensions(unit)
 
-    def _group(self, query: exp.Select, lead: exp.Expr, dims: tuple[str, ...], table: str | None) -> exp.Select:
+    def _group(
+        self, query: exp.Select, lead: exp.Expr, dims: tuple[str, ...], table: str | None
+    ) -> exp.Select:
         """GROUP BY the period (or day) and the keys: one set of every dimension for a
         query, GROUPING SETS of each dimension alone (and the total) for the BI tables."""
         if not self.plan.long:
@@ -913,9 +928,7 @@ class Renderer:
             )
         if bounds:
             final = final.where(exp.and_(*bounds))
-        final = final.order_by(
-            *[exp.Ordered(this=col(c)) for c in ["period_start", *self.keys]]
-        )
+        final = final.order_by(*[exp.Ordered(this=col(c)) for c in ["period_start", *self.keys]])
         used = _references(stages)
         for name, stage in stages:
             final = final.with_(

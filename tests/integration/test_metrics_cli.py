@@ -248,9 +248,7 @@ def test_metric_tables_equal_the_query_for_every_metric_and_month(
     cur = con.execute("select * from metrics.kpi_monthly order by month_start_date")
     columns = [d[0] for d in cur.description]
     wide = [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]
-    totals = {
-        (m, p): v for m, p, d, _, v, *_ in long if d is None
-    }
+    totals = {(m, p): v for m, p, d, _, v, *_ in long if d is None}
     assert {(n, r["month_start_date"]) for r in wide for n in names} == set(totals)
     for r in wide:
         for n in names:
@@ -269,9 +267,10 @@ def test_metric_catalog_table_labels_every_metric(con: duckdb.DuckDBPyConnection
     assert found["mrr"][2:4] == ("currency", "USD")
     assert found["mql_to_sql"][2:4] == ("percent", "%")
     # data_completeness's target is the definition it references (dbt_project.yml).
-    assert found["data_completeness"][4] == catalog.definitions["data_quality"][
-        "lead_source_completeness_min"
-    ]
+    assert (
+        found["data_completeness"][4]
+        == catalog.definitions["data_quality"]["lead_source_completeness_min"]
+    )
 
 
 def test_table_output_shows_formats(built: tuple[Path, dict[str, Any]]) -> None:
@@ -279,7 +278,7 @@ def test_table_output_shows_formats(built: tuple[Path, dict[str, Any]]) -> None:
         cli, ["query", "mrr", "mql_to_sql", "leads", "--database", str(built[0])]
     )
     assert result.exit_code == 0, result.output
-    head, rule, *lines = result.stdout.splitlines()
+    head, _, *lines = result.stdout.splitlines()
     assert head.split() == ["period_start", "mrr", "(USD)", "mql_to_sql", "leads"]
     assert any(line.rstrip().split()[2].endswith("%") for line in lines if len(line.split()) > 3)
     assert "0.4" not in head
@@ -338,7 +337,7 @@ def test_the_python_api_answers_warm_from_its_caches(built: tuple[Path, dict[str
         first = store.query("mql_to_sql", by=["lead_source"])
         compiled = dict(api._COMPILED)
         again = store.query("mql_to_sql", by=["lead_source"])
-        assert api._COMPILED == compiled  # nothing compiled the second time
+        assert compiled == api._COMPILED  # nothing compiled the second time
         assert again.rows == first.rows
         assert first.series("mql_to_sql")[0][:2] == (first.rows[0][0], first.rows[0][2])
         frame = first.to_pandas()

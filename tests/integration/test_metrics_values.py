@@ -289,9 +289,7 @@ REFERENCE: dict[str, str] = {
         "week_start_date",
         grain="week",
     ),
-    "health_score": last_sum(
-        "avg(health_score)", HEALTH, "week_start_date", grain="week", fill=""
-    ),
+    "health_score": last_sum("avg(health_score)", HEALTH, "week_start_date", grain="week", fill=""),
     # system health
     "data_completeness": simple(
         "count(*) filter (where has_lead_source) / count(*)", LF, "created_at"
