@@ -62,9 +62,10 @@ format: install
 	$(BIN)/ruff format revops_cli tests
 	$(BIN)/ruff check --fix revops_cli tests
 
-# Speed and memory of generate + build (not a test): SCALE=20 is 100,000 leads.
+# Speed and memory of generate + build, and the metric engine's targets (not a test):
+# SCALES=1,20 is 5,000 then 100,000 leads.
 bench: install
-	$(BIN)/python -m revops_cli.bench --scale $${SCALE:-20}
+	$(BIN)/python -m revops_cli.bench --scales $${SCALES:-1,20}
 
 clean:
 	rm -rf $(VENV) target logs revops.duckdb .pytest_cache .mypy_cache .ruff_cache

@@ -88,7 +88,7 @@ with metrics as (
         ('stagnant_deals', 'Stagnant deals', 'Open opportunities whose time in their current stage exceeds the stage''s slas.stagnation_days: a snapshot at the data''s as-of, reported for the as-of period.', 'sales', 'simple', 'count', NULL, 'lower_is_better', NULL, NULL, 'stage_name, owner_team, owner_id', 'day, week, month, quarter, year, fiscal_quarter, fiscal_year', 'metrics/pipeline.yml'),
         ('starting_mrr', 'Starting MRR', 'MRR at the start of the period (the first month''s starting MRR).', 'finance', 'simple', 'currency', 'USD', 'higher_is_better', NULL, NULL, 'currency_code', 'month, quarter, year, fiscal_quarter, fiscal_year', 'metrics/retention.yml'),
         ('tickets', 'Support tickets', 'Support tickets opened in the period.', 'cs', 'simple', 'count', NULL, 'lower_is_better', NULL, NULL, 'priority, channel', 'day, week, month, quarter, year, fiscal_quarter, fiscal_year', 'metrics/support.yml')
-    ) as rows (metric, label, description, owner, metric_type, format, unit, direction, target_value, target_grain, dimensions, grains, defined_in)
+    ) as metric_rows (metric, label, description, owner, metric_type, format, unit, direction, target_value, target_grain, dimensions, grains, defined_in)
 )
 
 SELECT

@@ -4,8 +4,8 @@ One plan of every metric at the BI grain (month), by each dimension alone and in
 rendered as short, dialect-neutral models (dbt's and revops' macros where engines differ):
 
 - ``stages/metric_periods``: the periods, from the first with data to the as-of;
-- ``stages/metric_measures__<model>``: every measure that reads one model, in one pass
-  per time column;
+- ``measures/metric_measures__<model>``: every measure that reads one model, in one pass
+  per time column (CTEs of metric_wide on DuckDB, tables elsewhere);
 - ``stages/metric_wide``: every metric per period and (dimension, value), from the measures;
 - ``metric_values`` (long: one row per metric, grain, period, dimension and value),
   ``kpi_monthly`` (wide: one row per month, one column per metric, counts as integers) and
@@ -33,6 +33,7 @@ from revops_cli.metrics.request import Request
 
 MODELS_DIR = Path("models") / "metrics"
 STAGES_DIR = MODELS_DIR / "stages"
+MEASURES_DIR = MODELS_DIR / "measures"
 #: The grain the BI tables hold (every grain stays available to `revops query`).
 GRAIN = "month"
 HEADER = (
@@ -391,7 +392,7 @@ def _catalog_sql(catalog: Catalog, plan: Plan) -> str:
     return _file(
         "with metrics as (\n    select * from (\n        values\n"
         + body
-        + f"\n    ) as rows ({', '.join(names)})\n)\n\n"
+        + f"\n    ) as metric_rows ({', '.join(names)})\n)\n\n"
         + _sql(final)
         + "\n"
     )
@@ -545,7 +546,7 @@ def model_files(catalog: Catalog) -> dict[Path, str]:
     files[STAGES_DIR / "metric_periods.sql"] = _periods_sql(plan, renderer)
     # Render the measure models before the wide one (they name the source columns).
     for model in renderer.models():
-        files[STAGES_DIR / f"metric_measures__{model}.sql"] = _measures_sql(renderer, model)
+        files[MEASURES_DIR / f"metric_measures__{model}.sql"] = _measures_sql(renderer, model)
     files[STAGES_DIR / "metric_wide.sql"] = _wide_sql(renderer)
     files[MODELS_DIR / "metric_values.sql"] = _values_sql(plan)
     files[MODELS_DIR / "kpi_monthly.sql"] = _kpi_sql(plan)

@@ -29,8 +29,11 @@ PROJECT_DIR = Path(
     os.environ.get("REVOPS_ENGINE_PROJECT_DIR") or Path(__file__).resolve().parents[2]
 )
 SELECT = os.environ.get("REVOPS_ENGINE_SELECT") or None
-#: Schemas that are inputs or dbt's scratch space, not built relations.
-NOT_BUILT = ("raw_*", "truth", "main", "public", "dbt_test__audit")
+#: Schemas that are inputs or dbt's scratch space, not built relations; and the metric
+#: measures, CTEs of metric_wide on DuckDB (tables elsewhere): compared through it.
+NOT_BUILT = ("raw_*", "truth", "main", "public", "dbt_test__audit", "metric_measures")
+#: Models that DuckDB inlines (ephemeral) and the other engines build as tables.
+EPHEMERAL_ON_DUCKDB = len(list((PROJECT_DIR / "models" / "metrics" / "measures").glob("*.sql")))
 #: Columns that record when a run happened, not what it computed.
 #: And what depends on the order an engine reads rows in: the example keys of a failed
 #: expectation are its first unexpected rows as read (GX's partial list), which PostgreSQL's

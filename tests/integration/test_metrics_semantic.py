@@ -62,4 +62,7 @@ def test_dbt_parse_accepts_the_export(tmp_path: Path) -> None:
     assert {m["type"] for m in exported.values()} == {
         "simple", "ratio", "derived", "cumulative", "conversion"
     }  # fmt: skip
-    assert len(exported) >= len(catalog.metrics) - 10
+    # What MetricFlow cannot express is listed with its reason (issue 14 takes it further):
+    # snapshots, cohort rates, offsets of whole periods, period_days, multi-step funnels.
+    assert len(exported) >= len(catalog.metrics) - 16
+    assert skipped.count("#   ") == len(catalog.metrics) - len(exported)
