@@ -58,3 +58,26 @@ def con(built: tuple[Path, dict[str, Any]]) -> Iterator[duckdb.DuckDBPyConnectio
     c = duckdb.connect(str(built[0]), read_only=True)
     yield c
     c.close()
+
+
+@pytest.fixture()
+def coverage(con: duckdb.DuckDBPyConnection) -> list[Any]:
+    """Every month from the first with a row in any time column the metric catalog reads to
+    the month holding the data's as-of (worked out here, not by the compiler): the periods
+    every metric and metric table must cover, no more."""
+    from datetime import timedelta
+
+    from revops_cli.metrics.catalog import load_catalog
+
+    catalog = load_catalog(PROJECT_DIR)
+    firsts = [
+        con.execute(f"select min(cast({t} as date)) from {catalog.models[m].schema}.{m}").fetchone()
+        for m, t in catalog.time_sources()
+    ]
+    first = min(f[0] for f in firsts if f is not None and f[0] is not None)
+    (last,) = con.execute("select last_closed_date from marts.dim_as_of").fetchone()  # type: ignore[misc]
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return months

@@ -227,6 +227,10 @@ def _compile(catalog: Catalog, request: Request, dialect: str) -> Compiled:
     return Compiled(compile_plan(plan, dialect), infos, plan.dimensions, plan.parts)
 
 
+#: Compiled queries kept on disk at the most (the least recently written go first).
+KEEP_ON_DISK = 256
+
+
 def _write(path: Path, compiled: Compiled) -> None:
     """Keep a compiled query on disk; a folder that cannot be written only costs speed."""
     try:
@@ -234,6 +238,9 @@ def _write(path: Path, compiled: Compiled) -> None:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(asdict(compiled)))
         tmp.replace(path)
+        kept = sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+        for old in kept[: max(0, len(kept) - KEEP_ON_DISK)]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass
 

@@ -7,10 +7,12 @@
   last snapshot day;
 - per source, ``src__<model>__<time>`` (its rows in range, with each measure's filter and
   value) and ``agg__...`` (every measure of the source in one GROUP BY, GROUPING SETS in
-  the BI layout); ``cum__<measure>`` for cumulatives, ``conv__<metric>`` for conversions;
-- ``measures__<model>``: the stages of one model merged on (period, keys);
-- ``keys`` and ``grid``: every period times every key, each measure filled by its kind;
-- ``wide``: every requested metric as an expression over the grid (offsets join it again).
+  the BI layout, and the conversions whose entity has one row there); ``daily__`` and
+  ``cum__<measure>`` for cumulatives, ``conv__<metric>`` for conversions joined step by step;
+- ``measures__<model>``: the stages of one model on one row per period and key;
+- ``keys`` (and, in the BI layout, ``presence__<model>``: which stages have each key) and
+  ``grid``: every period times every key, each measure filled as its kind says;
+- ``wide``: every requested metric as an expression over the grid (an offset joins it again).
 
 A query puts them in one WITH; the BI tables put ``periods``, each ``measures__<model>``
 and ``wide`` in dbt models of their own (revops_cli/metrics/generate.py).
@@ -108,10 +110,6 @@ def shift(value: exp.Expr, length: Length, sign: int = 1, as_date: bool = True) 
                 this=out, expression=_amount(amount, length, sign), unit=exp.var(unit.upper())
             )
     return _date(out) if as_date and out is not value else out
-
-
-def _table(name: str, alias: str) -> exp.Expr:
-    return exp.alias_(exp.to_table(name), alias, table=True)
 
 
 def _eq(a: exp.Expr, b: exp.Expr) -> exp.Expr:
@@ -529,21 +527,25 @@ class Renderer:
                 qualify(self.plan.where, "f") if self.plan.where is not None else None,
             )
             assert member is not None
+            # A member has a row at the period's first snapshot that passes the cohort's
+            # filter: every row of the entity in the period carries it (a boolean).
             cols.append(
                 exp.alias_(
-                    exp.Window(
-                        this=exp.Max(
-                            this=exp.Case(
-                                ifs=[exp.If(this=member, true=exp.Literal.number(1))],
-                                default=exp.Literal.number(0),
-                            )
+                    exp.EQ(
+                        this=exp.Window(
+                            this=exp.Max(
+                                this=exp.Case(
+                                    ifs=[exp.If(this=member, true=exp.Literal.number(1))],
+                                    default=exp.Literal.number(0),
+                                )
+                            ),
+                            partition_by=[col("period_start", "p"), qualify(cohort.entity, "f")],
                         ),
-                        partition_by=[col("period_start", "p"), qualify(cohort.entity, "f")],
+                        expression=exp.Literal.number(1),
                     ),
                     f"_cohort__{cohort.key}",
                 )
             )
-        # A cohort flag is 1/0: compare it to 1 where used.
         return (
             exp.select(*cols)
             .from_(exp.alias_(self.relation(source.model), "f", table=True))

@@ -207,9 +207,13 @@ def test_balances_read_the_period_snapshot_and_snapshots_the_as_of_period(
 
 
 def test_metric_tables_equal_the_query_for_every_metric_and_month(
-    built: tuple[Path, dict[str, Any]], con: duckdb.DuckDBPyConnection
+    built: tuple[Path, dict[str, Any]], con: duckdb.DuckDBPyConnection, coverage: list[Any]
 ) -> None:
     catalog = load_catalog(PROJECT)
+    # Neither table holds a period outside the data's coverage (nor lacks one).
+    for table, column in (("metric_values", "period_start"), ("kpi_monthly", "month_start_date")):
+        months = con.execute(f"select distinct {column} from metrics.{table} order by 1").fetchall()
+        assert [m for (m,) in months] == coverage, table
     names = bi_metrics(catalog)
     long = con.execute("""
         select metric, period_start, dimension, dimension_value, value, numerator, denominator,

@@ -13,6 +13,7 @@ import sqlglot
 from click.testing import CliRunner
 
 from revops_cli.cli import cli
+from revops_cli.errors import ConfigError
 from revops_cli.metrics.catalog import load_catalog, validate_catalog
 from revops_cli.metrics.compiler import compile_tree, for_dialect
 from revops_cli.metrics.generate import generated_files
@@ -268,3 +269,190 @@ def test_cli_validate_reports_to_stderr_and_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["metrics", "validate", "--project-dir", str(project)])
     assert result.exit_code == 2
     assert "bad.yml:3:5: metrics.x: required key 'type' is missing" in result.stderr
+
+
+SUBS = """\
+  - name: at_start
+    label: At start
+    description: Customers paying at the period's start.
+    owner: cs
+    type: simple
+    model: fct_subs
+    time: month_start_date
+    agg: count_distinct
+    expr: customer_id
+    filter: starting_mrr > 0
+    non_additive: first
+    format: count
+    direction: higher_is_better
+  - name: churned
+    label: Churned
+    description: Customers who churned in the period.
+    owner: cs
+    type: simple
+    model: fct_subs
+    time: month_start_date
+    agg: count
+    filter: movement_type = 'churn'
+    format: count
+    direction: lower_is_better
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            """\
+  - name: churn_rate
+    label: Churn rate
+    description: Churned of those at the start.
+    owner: cs
+    type: ratio
+    numerator: {metric: churned, cohort: deals_won}
+    denominator: {metric: at_start}
+    format: percent
+    direction: lower_is_better
+""",
+            "metrics.churn_rate.numerator.cohort: 'deals_won' cannot be a cohort: it must "
+            "count distinct entities",
+        ),
+        (
+            """\
+  - name: churn_rate
+    label: Churn rate
+    description: Churned of those at the start.
+    owner: cs
+    type: ratio
+    numerator: {metric: deals_won, cohort: at_start}
+    denominator: {metric: at_start}
+    format: percent
+    direction: lower_is_better
+""",
+            "metrics.churn_rate.numerator.cohort: 'deals_won' and its cohort 'at_start' must "
+            "read the same model and time column",
+        ),
+        (
+            """\
+  - name: won_to_date
+    label: Won to date
+    description: Customers at the start, accumulated.
+    owner: cs
+    type: cumulative
+    metric: at_start
+    window: {var: slas.window_days, unit: day}
+    format: count
+    direction: higher_is_better
+""",
+            "metrics.won_to_date.metric: a cumulative metric accumulates a flow",
+        ),
+        (
+            """\
+  - name: won_window
+    label: Won in a window
+    description: Deals won, trailing a defined window.
+    owner: sales
+    type: cumulative
+    metric: deals_won
+    window: {var: slas.window_dayz, unit: day}
+    format: count
+    direction: higher_is_better
+""",
+            "metrics.won_window.window: definition 'slas.window_dayz' is not set",
+        ),
+        (
+            _bad(
+                **{
+                    "direction: higher_is_better": "direction: higher_is_better\n    target: "
+                    "{value: {var: slas}}"
+                }
+            ),
+            "metrics.other.target.value: definition 'slas' is {'window_days': 20}, not a number",
+        ),
+    ],
+)
+def test_cohorts_cumulatives_and_definitions_are_checked(
+    tmp_path: Path, body: str, expected: str
+) -> None:
+    problems = _problems(tmp_path, SUBS + body)
+    assert any(expected in p for p in problems), problems
+
+
+def test_grains_follow_the_time_columns_and_the_definition(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, project)
+    (project / "metrics").mkdir()
+    extra = """\
+  - name: churn_by_month
+    label: Churn by month
+    description: Churned customers, read by month only.
+    owner: cs
+    type: derived
+    expr: churned * 1
+    metrics: [{metric: churned}]
+    grains: [month, fiscal_year]
+    format: count
+    direction: lower_is_better
+"""
+    (project / "metrics" / "x.yml").write_text("version: 1\nmetrics:\n" + GOOD + SUBS + extra)
+    catalog = load_catalog(project)
+    assert catalog.grains(catalog.metrics["deals_won"])[0] == "day"  # a timestamp
+    assert catalog.grains(catalog.metrics["churned"]) == [
+        "month", "quarter", "year", "fiscal_quarter", "fiscal_year"
+    ]  # fmt: skip
+    assert catalog.grains(catalog.metrics["churn_by_month"]) == ["month", "fiscal_year"]
+    with pytest.raises(ConfigError, match="churned cannot be read by week"):
+        compile_tree(catalog, Request(["churned"], grain="week"))
+
+
+def test_a_conversion_on_one_row_per_entity_needs_no_join(tmp_path: Path) -> None:
+    """With the entity unique in its model (a `unique` test), the conversion is counted in
+    the first step's own pass; joined step by step otherwise. Both give the same numbers."""
+    import duckdb
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, project)
+    (project / "metrics").mkdir()
+    cases = Path(__file__).resolve().parents[1] / "fixtures" / "metrics" / "cases"
+    shutil.copy(cases / "conversion" / "metrics.yml", project / "metrics" / "c.yml")
+    catalog = load_catalog(project)
+    con = duckdb.connect()
+    con.execute((FIXTURE_PROJECT / "data.sql").read_text())
+    answers = []
+    for unique in (False, True):
+        if unique:
+            catalog.models["fct_deals"].unique_columns.add("deal_id")
+        for grain in ("month", "quarter"):
+            tree = compile_tree(catalog, Request(["created_to_won"], grain=grain, parts=True))
+            joins = len(list(tree.find_all(sqlglot.exp.Join)))
+            sql = for_dialect(tree, "duckdb").sql(dialect="duckdb")
+            answers.append((grain, con.execute(sql).fetchall(), joins))
+    con.close()
+    by_join, local = answers[:2], answers[2:]
+    assert [a[:2] for a in by_join] == [a[:2] for a in local]
+    assert all(j[2] > loc[2] for j, loc in zip(by_join, local, strict=True))
+
+
+def test_metric_tables_show_formats() -> None:
+    from revops_cli.render import metric_table
+
+    text = metric_table(
+        [
+            "period_start",
+            "is_partial_period",
+            "mrr",
+            "mql_to_sql",
+            "leads",
+            "mql_to_sql__numerator",
+        ],
+        [("2025-01-01", False, 1234.5, 0.4012, 89, 12.0), ("2025-02-01", True, None, None, 0, 0.0)],
+        {"mrr": ("currency", "USD"), "mql_to_sql": ("percent", "%"), "leads": ("count", None)},
+    )
+    head, _, first, second = text.splitlines()
+    assert head.split() == [
+        "period_start", "partial", "mrr", "(USD)", "mql_to_sql", "leads", "mql_to_sql__numerator"
+    ]  # fmt: skip
+    assert first.split() == ["2025-01-01", "1,234.50", "40.1%", "89", "12.00"]
+    assert second.split() == ["2025-02-01", "partial", "0", "0.00"]
+    closed = metric_table(["period_start", "is_partial_period", "leads"], [("x", False, 1)], {})
+    assert "partial" not in closed

@@ -35,7 +35,7 @@ WITH calendar AS (
         THEN 1
         ELSE 0
       END
-    ) OVER (PARTITION BY p.period_start, f.customer_id) AS _cohort__customers_at_start
+    ) OVER (PARTITION BY p.period_start, f.customer_id) = 1 AS _cohort__customers_at_start
   FROM {{ ref('fct_mrr') }} AS f
   INNER JOIN calendar AS c
     ON c.date_day = CAST(f.month_start_date AS DATE)
