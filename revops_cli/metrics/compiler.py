@@ -59,6 +59,9 @@ def compile_query(
 
 #: Dialects that understand ``AS MATERIALIZED`` (the others decide for themselves).
 MATERIALIZING = ("duckdb", "postgres")
+#: Dialects where a timestamp plus an interval keeps its time of day but sqlglot writes
+#: TimestampAdd as date_add, which returns a date there.
+INTERVAL_ARITHMETIC = ("spark", "databricks")
 #: Dialects whose exact continuous percentile is ``percentile(x, p)``: sqlglot writes
 #: ``percentile_cont(p) within group (order by x)`` there as PERCENTILE_APPROX, an estimate.
 EXACT_PERCENTILE = ("spark", "databricks")
@@ -73,6 +76,10 @@ def for_dialect(tree: exp.Query, dialect: str) -> exp.Query:
     if dialect not in MATERIALIZING:
         for cte in out.find_all(exp.CTE):
             cte.set("materialized", None)
+    if dialect in INTERVAL_ARITHMETIC:
+        for node in list(out.find_all(exp.TimestampAdd)):
+            interval = exp.Interval(this=node.expression, unit=node.args["unit"])
+            node.replace(exp.Add(this=node.this, expression=interval))
     if dialect in EXACT_PERCENTILE:
         for node in list(out.find_all(exp.WithinGroup)):
             if isinstance(node.this, exp.PercentileCont):

@@ -75,18 +75,18 @@ def _amount(self: generator.Generator, node: exp.Expr) -> str:
     return self.sql(node)
 
 
-def _dateadd_call(self: generator.Generator, node: exp.DateAdd) -> str:
+def _dateadd_call(self: generator.Generator, node: exp.DateAdd | exp.TimestampAdd) -> str:
     inner = node.this
     source = (
         _dateadd_call(self, inner)
-        if isinstance(inner, exp.DateAdd)
+        if isinstance(inner, exp.DateAdd | exp.TimestampAdd)
         else _jinja_text(self.sql(inner))
     )
     unit = node.args["unit"].name.lower()
     return f"dbt.dateadd('{unit}', {_amount(self, node.expression)}, {source})"
 
 
-def _dateadd(self: generator.Generator, node: exp.DateAdd) -> str:
+def _dateadd(self: generator.Generator, node: exp.DateAdd | exp.TimestampAdd) -> str:
     return "{{ " + _dateadd_call(self, node) + " }}"
 
 
@@ -106,7 +106,9 @@ class DbtJinja(Dialect):
     class Generator(generator.Generator):
         TRANSFORMS: ClassVar[dict[type[exp.Expr], Any]] = {
             **generator.Generator.TRANSFORMS,
+            # dbt.dateadd keeps a timestamp's time of day on every adapter.
             exp.DateAdd: _dateadd,
+            exp.TimestampAdd: _dateadd,
             exp.WithinGroup: _within_group,
         }
 
@@ -255,8 +257,12 @@ def _values_sql(plan: Plan) -> str:
                 "is_partial_period",
                 exp.alias_(exp.column(name), "value"),
                 *[
+                    # A typed null: PostgreSQL types a union's column from its first parts.
                     exp.alias_(
-                        exp.column(f"{name}__{part}") if tree is not None else exp.Null(), part
+                        exp.column(f"{name}__{part}")
+                        if tree is not None
+                        else exp.cast(exp.Null(), "double"),
+                        part,
                     )
                     for part, tree in (
                         ("numerator", out.numerator),

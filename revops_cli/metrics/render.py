@@ -101,12 +101,14 @@ def _amount(amount: int, length: Length, sign: int) -> exp.Expr:
 
 
 def shift(value: exp.Expr, length: Length, sign: int = 1, as_date: bool = True) -> exp.Expr:
-    """``value`` moved by ``length`` (backwards with sign -1); a date unless ``as_date`` is
-    False (a timestamp stays one)."""
+    """``value`` moved by ``length`` (backwards with sign -1): a date, or with ``as_date``
+    False a timestamp that keeps its time of day (TimestampAdd: Spark's date_add would
+    drop it)."""
     out = value
+    node = exp.DateAdd if as_date else exp.TimestampAdd
     for unit, amount in (("month", length.months), ("day", length.days)):
         if amount:
-            out = exp.DateAdd(
+            out = node(
                 this=out, expression=_amount(amount, length, sign), unit=exp.var(unit.upper())
             )
     return _date(out) if as_date and out is not value else out
