@@ -228,7 +228,10 @@ def _close(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     if len(a) != len(b):
         return False
     for x, y in zip(a, b, strict=True):
-        if isinstance(x, int | float | Decimal) and isinstance(y, int | float | Decimal):
+        if isinstance(x, bool) or isinstance(y, bool):
+            if x != y:
+                return False
+        elif isinstance(x, int | float | Decimal) and isinstance(y, int | float | Decimal):
             dx, dy = Decimal(str(x)), Decimal(str(y))
             if abs(dx - dy) > max(Decimal("1e-9"), abs(dy) * Decimal("1e-9")):
                 return False
