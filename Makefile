@@ -9,10 +9,13 @@ LINT_DB := target/lint.duckdb
 
 .PHONY: install install-spark demo test lint unit integration test-postgres test-spark format clean bench
 
+# The package's bytecode is written once (this sandbox sets PYTHONDONTWRITEBYTECODE): a
+# cold `revops query` is then about importing DuckDB and one query.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q revops_cli
 	touch $(STAMP)
 
 install: $(STAMP)

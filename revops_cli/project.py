@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from revops_cli.errors import ConfigError, DatabaseError
 
 DEFAULT_DATABASE = "revops.duckdb"
 DATABASE_ENV = "REVOPS_DUCKDB_PATH"
+
+
+def target_dir(project_dir: Path) -> Path:
+    """dbt's target path: DBT_TARGET_PATH, else the project's target/."""
+    target = os.environ.get("DBT_TARGET_PATH")
+    base = Path(target) if target else project_dir / "target"
+    return base if base.is_absolute() else project_dir / base
 
 
 def find_project_dir(start: Path | None = None) -> Path:
@@ -25,6 +33,10 @@ def find_project_dir(start: Path | None = None) -> Path:
         f"no dbt_project.yml in {here} or above: "
         "run revops inside the project or pass --project-dir"
     )
+
+
+#: profiles.yml (path, size, mtime) and target -> adapter type.
+_TARGET_TYPES: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,29 @@ class Project:
         return cls(root, profiles.resolve(), target, db)
 
     def target_type(self) -> str:
-        """The adapter type of the active target (duckdb, postgres, ...)."""
+        """The adapter type of the active target (duckdb, postgres, ...): read from
+        profiles.yml once, then remembered (in this process, and beside the compiled
+        metric queries) until the file changes."""
+        path = self.profiles_dir / "profiles.yml"
+        try:
+            st = path.stat()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from exc
+        key = f"{path}|{st.st_size}|{st.st_mtime_ns}|{self.target or ''}"
+        remembered = target_dir(self.project_dir) / "metric_queries" / "targets.json"
+        if key not in _TARGET_TYPES:
+            with contextlib.suppress(OSError, ValueError):
+                _TARGET_TYPES.update(json.loads(remembered.read_text()))
+        if key not in _TARGET_TYPES:
+            _TARGET_TYPES[key] = self._target_type()
+            with contextlib.suppress(OSError):
+                remembered.parent.mkdir(parents=True, exist_ok=True)
+                remembered.write_text(json.dumps({key: _TARGET_TYPES[key]}))
+        return _TARGET_TYPES[key]
+
+    def _target_type(self) -> str:
+        import yaml
+
         try:
             profiles = yaml.safe_load((self.profiles_dir / "profiles.yml").read_text()) or {}
             profile = profiles["revops"]

@@ -16,14 +16,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
-import yaml
 
 from revops_cli.errors import ConfigError, DatabaseError, one_line
-from revops_cli.generator.schema import RAW_TABLES, RawTable, ddl
 from revops_cli.project import Project
+
+if TYPE_CHECKING:
+    from revops_cli.generator.schema import RawTable
 
 #: Adapter types the CLI can read from (dbt can build on more).
 SUPPORTED = ("duckdb", "postgres", "spark")
@@ -122,6 +123,8 @@ class PostgresWarehouse:
 
     def load(self, table: RawTable, source: DuckDBWarehouse, folder: Path) -> None:
         """Create ``table`` from the raw contract and fill it from ``source`` (CSV + COPY)."""
+        from revops_cli.generator.schema import ddl
+
         self.query(ddl(table))
         csv = folder / f"{table.schema}.{table.name}.csv"
         cols = table.column_names
@@ -184,6 +187,8 @@ class SparkWarehouse:
         ``source`` through a parquet file."""
         import sqlglot
 
+        from revops_cli.generator.schema import ddl
+
         create = sqlglot.transpile(ddl(table), read="duckdb", write="spark")[0]
         # A naive timestamp is Spark's TIMESTAMP in a UTC session, like every parsed one.
         self.query(create.replace("TIMESTAMP_NTZ", "TIMESTAMP") + " USING parquet")
@@ -207,6 +212,8 @@ class SparkWarehouse:
 
 def target_output(project: Project) -> dict[str, Any]:
     """The active target's block of the revops profile, with env_var() rendered."""
+    import yaml
+
     path = project.profiles_dir / "profiles.yml"
     try:
         profile = (yaml.safe_load(path.read_text()) or {})["revops"]
@@ -288,15 +295,17 @@ def query(project: Project, sql: str) -> tuple[list[str], Rows]:
 def load_raw(
     source: Path,
     target: PostgresWarehouse | SparkWarehouse,
-    tables: Iterable[RawTable] = RAW_TABLES,
+    tables: Iterable[RawTable] | None = None,
 ) -> dict[str, int]:
     """Copy the raw tables of a generated DuckDB file into ``target``, replacing them.
 
     Each table is created from the raw contract (the same column types) in its
     ``raw_<system>`` schema and filled with COPY (PostgreSQL) or from parquet (Spark).
-    Returns rows loaded per 'system.table'.
+    Returns rows loaded per 'system.table' (``tables``: default every raw table).
     """
-    tables = list(tables)
+    from revops_cli.generator.schema import RAW_TABLES
+
+    tables = list(RAW_TABLES if tables is None else tables)
     src = DuckDBWarehouse.open(source)
     loaded: dict[str, int] = {}
     try:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from revops_cli import __version__
 from revops_cli.metrics.request import Request, dialect_for
-from revops_cli.project import Project
+from revops_cli.project import Project, target_dir
 
 if TYPE_CHECKING:
     from revops_cli.metrics.catalog import Catalog
@@ -157,9 +157,7 @@ def _request_key(request: Request) -> dict[str, Any]:
 
 def cache_dir(project_dir: Path) -> Path:
     """Where compiled queries are kept (under dbt's target path)."""
-    from revops_cli.metrics.models import manifest_path
-
-    return manifest_path(project_dir).parent / "metric_queries"
+    return target_dir(project_dir) / "metric_queries"
 
 
 def compile_request(

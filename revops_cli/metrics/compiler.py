@@ -77,9 +77,9 @@ def for_dialect(tree: exp.Query, dialect: str) -> exp.Query:
         for cte in out.find_all(exp.CTE):
             cte.set("materialized", None)
     if dialect in INTERVAL_ARITHMETIC:
-        for node in list(out.find_all(exp.TimestampAdd)):
-            interval = exp.Interval(this=node.expression, unit=node.args["unit"])
-            node.replace(exp.Add(this=node.this, expression=interval))
+        for added in list(out.find_all(exp.TimestampAdd)):
+            interval = exp.Interval(this=added.expression, unit=added.args["unit"])
+            added.replace(exp.Add(this=added.this, expression=interval))
     if dialect in EXACT_PERCENTILE:
         for node in list(out.find_all(exp.WithinGroup)):
             if isinstance(node.this, exp.PercentileCont):

@@ -9,7 +9,6 @@ any build), its source lineage is used for ``revops metrics show``.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from revops_cli.errors import ConfigError
+from revops_cli.project import target_dir
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -94,11 +94,7 @@ def load_models(project_dir: Path) -> dict[str, Model]:
 
 def manifest_path(project_dir: Path) -> Path:
     """Where dbt writes its manifest (DBT_TARGET_PATH, else target/)."""
-    target = os.environ.get("DBT_TARGET_PATH")
-    base = Path(target) if target else project_dir / "target"
-    if not base.is_absolute():
-        base = project_dir / base
-    return base / "manifest.json"
+    return target_dir(project_dir) / "manifest.json"
 
 
 def source_lineage(project_dir: Path, models: list[str]) -> dict[str, list[str]] | None:
