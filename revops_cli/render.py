@@ -129,7 +129,7 @@ def metric_table(
             elif name in formats:
                 line.append(_Shown(_metric_cell(value, formats[name][0])))
             elif name.endswith(("__numerator", "__denominator")):
-                line.append(_Shown(_metric_cell(value, "ratio")))
+                line.append(_Shown(_metric_cell(value, "count")))
             else:
                 line.append(value)
         cells.append(line)

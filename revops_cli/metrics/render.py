@@ -865,8 +865,6 @@ class Renderer:
                 for part, tree in (("numerator", out.numerator), ("denominator", out.denominator)):
                     if tree is not None:
                         cols.append(exp.alias_(as_double(tree.copy()), f"{name}__{part}"))
-                    elif not self.plan.long:
-                        cols.append(exp.alias_(as_double(exp.Null()), f"{name}__{part}"))
         query = exp.select(*cols).from_(exp.alias_(self.stage("grid"), "w0", table=True))
         for length, alias in self.plan.shifts.items():
             if alias == "w0":
@@ -910,7 +908,7 @@ class Renderer:
             if out.metric.format == "count":
                 value = exp.cast(value, exp.DataType.Type.BIGINT)
             final = final.select(exp.alias_(value, name), append=True, copy=False)
-            if self.plan.parts:
+            if self.plan.parts and out.numerator is not None:
                 final = final.select(
                     col(f"{name}__numerator"), col(f"{name}__denominator"), append=True, copy=False
                 )

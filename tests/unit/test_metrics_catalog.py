@@ -452,7 +452,7 @@ def test_metric_tables_show_formats() -> None:
     assert head.split() == [
         "period_start", "partial", "mrr", "(USD)", "mql_to_sql", "leads", "mql_to_sql__numerator"
     ]  # fmt: skip
-    assert first.split() == ["2025-01-01", "1,234.50", "40.1%", "89", "12.00"]
-    assert second.split() == ["2025-02-01", "partial", "0", "0.00"]
+    assert first.split() == ["2025-01-01", "1,234.50", "40.1%", "89", "12"]
+    assert second.split() == ["2025-02-01", "partial", "0", "0"]
     closed = metric_table(["period_start", "is_partial_period", "leads"], [("x", False, 1)], {})
     assert "partial" not in closed
