@@ -87,7 +87,7 @@ def _metric_cell(value: Any, fmt: str) -> str:
         return f"{float(value) * 100:,.1f}%"
     if fmt == "count":
         return f"{int(value):,}" if float(value) == int(value) else f"{float(value):,.2f}"
-    if fmt == "days":
+    if fmt in ("days", "hours"):
         return f"{float(value):,.1f}"
     return f"{float(value):,.2f}"
 

@@ -21,6 +21,8 @@ with long as (
     union all
     SELECT 'average_deal_size' AS metric, period_start, dimension, dimension_value, is_partial_period, average_deal_size AS value, average_deal_size__numerator AS numerator, average_deal_size__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'owner_team', 'owner_id') AND (_in__agg__fct_opportunities__closed_at = 1))
     union all
+    SELECT 'bad_debt' AS metric, period_start, dimension, dimension_value, is_partial_period, bad_debt AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_invoices__written_off_date = 1))
+    union all
     SELECT 'booked_not_collected_gap' AS metric, period_start, dimension, dimension_value, is_partial_period, booked_not_collected_gap AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('gap_cause', 'currency_code') AND (_in__agg__fct_revenue_reconciliation__won_date = 1))
     union all
     SELECT 'bookings' AS metric, period_start, dimension, dimension_value, is_partial_period, bookings AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'owner_team', 'owner_id') AND (_in__agg__fct_opportunities__closed_at = 1))
@@ -37,7 +39,7 @@ with long as (
     union all
     SELECT 'churned_mrr' AS metric, period_start, dimension, dimension_value, is_partial_period, churned_mrr AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_mrr__month_start_date = 1))
     union all
-    SELECT 'collected' AS metric, period_start, dimension, dimension_value, is_partial_period, collected AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_payments__attempted_date = 1))
+    SELECT 'collected' AS metric, period_start, dimension, dimension_value, is_partial_period, collected AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_payments__attempted_date = 1 OR _in__agg__fct_payments__refunded_date = 1))
     union all
     SELECT 'collected_on_due' AS metric, period_start, dimension, dimension_value, is_partial_period, collected_on_due AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_invoices__due_date = 1))
     union all
@@ -77,6 +79,8 @@ with long as (
     union all
     SELECT 'forecast_bookings' AS metric, period_start, dimension, dimension_value, is_partial_period, forecast_bookings AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'owner_team', 'owner_id') AND (_in__agg__fct_opportunities__expected_close_date = 1))
     union all
+    SELECT 'gross_collected' AS metric, period_start, dimension, dimension_value, is_partial_period, gross_collected AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_payments__attempted_date = 1))
+    union all
     SELECT 'grr' AS metric, period_start, dimension, dimension_value, is_partial_period, grr AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_mrr__month_start_date = 1))
     union all
     SELECT 'health_score' AS metric, period_start, dimension, dimension_value, is_partial_period, health_score AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('health_colour') AND (_in__agg__fct_account_health__week_start_date = 1))
@@ -84,8 +88,6 @@ with long as (
     SELECT 'invoiced' AS metric, period_start, dimension, dimension_value, is_partial_period, invoiced AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('currency_code', 'status') AND (_in__agg__fct_invoices__issued_date = 1))
     union all
     SELECT 'invoiced_due' AS metric, period_start, dimension, dimension_value, is_partial_period, invoiced_due AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_invoices__due_date = 1))
-    union all
-    SELECT 'invoiced_original' AS metric, period_start, dimension, dimension_value, is_partial_period, invoiced_original AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_invoices__issued_date = 1))
     union all
     SELECT 'lead_to_customer' AS metric, period_start, dimension, dimension_value, is_partial_period, lead_to_customer AS value, lead_to_customer__numerator AS numerator, lead_to_customer__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'channel_group', 'country_code') AND (_in__agg__fct_lead_funnel__created_at = 1))
     union all
@@ -101,9 +103,13 @@ with long as (
     union all
     SELECT 'median_lead_response_hours' AS metric, period_start, dimension, dimension_value, is_partial_period, median_lead_response_hours AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'channel_group', 'owner_id') AND (_in__agg__fct_lead_funnel__created_at = 1))
     union all
+    SELECT 'median_mql_response_hours' AS metric, period_start, dimension, dimension_value, is_partial_period, median_mql_response_hours AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'channel_group', 'owner_id') AND (_in__agg__fct_lead_funnel__mql_at = 1))
+    union all
     SELECT 'mql_rejection_rate' AS metric, period_start, dimension, dimension_value, is_partial_period, mql_rejection_rate AS value, mql_rejection_rate__numerator AS numerator, mql_rejection_rate__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'channel_group', 'country_code') AND (_in__agg__fct_lead_funnel__mql_at = 1))
     union all
     SELECT 'mql_rejections' AS metric, period_start, dimension, dimension_value, is_partial_period, mql_rejections AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'channel_group', 'rejection_reason') AND (_in__agg__fct_lead_funnel__mql_at = 1))
+    union all
+    SELECT 'mql_response_sla_compliance' AS metric, period_start, dimension, dimension_value, is_partial_period, mql_response_sla_compliance AS value, mql_response_sla_compliance__numerator AS numerator, mql_response_sla_compliance__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'channel_group') AND (_in__agg__fct_lead_funnel__mql_at = 1))
     union all
     SELECT 'mql_to_sal' AS metric, period_start, dimension, dimension_value, is_partial_period, mql_to_sal AS value, mql_to_sal__numerator AS numerator, mql_to_sal__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'channel_group', 'country_code') AND (_in__agg__fct_lead_funnel__mql_at = 1))
     union all
@@ -142,6 +148,8 @@ with long as (
     SELECT 'raw_rows' AS metric, period_start, dimension, dimension_value, is_partial_period, raw_rows AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('source_system', 'source_table') AND (_in__agg__dq_row_reconciliation__snapshot = 1))
     union all
     SELECT 'reactivation_mrr' AS metric, period_start, dimension, dimension_value, is_partial_period, reactivation_mrr AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_mrr__month_start_date = 1))
+    union all
+    SELECT 'refunds' AS metric, period_start, dimension, dimension_value, is_partial_period, refunds AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_payments__refunded_date = 1))
     union all
     SELECT 'rejected_row_rate' AS metric, period_start, dimension, dimension_value, is_partial_period, rejected_row_rate AS value, rejected_row_rate__numerator AS numerator, rejected_row_rate__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('source_system', 'source_table') AND (_in__agg__dq_row_reconciliation__snapshot = 1))
     union all

@@ -330,7 +330,11 @@ def catalog_columns() -> list[tuple[str, str, str]]:
         ("description", "varchar", "What it measures, in business terms."),
         ("owner", "varchar", "The team that owns the definition."),
         ("metric_type", "varchar", "simple, ratio, derived, cumulative or conversion."),
-        ("format", "varchar", "count, currency, percent, days or ratio: how to show a value."),
+        (
+            "format",
+            "varchar",
+            "count, currency, percent, days, hours or ratio: how to show a value.",
+        ),
         ("unit", "varchar", "What a value is counted in (a currency code, %, days), if any."),
         ("direction", "varchar", "higher_is_better or lower_is_better."),
         ("target_value", "double precision", "The value aimed for, if any."),
@@ -348,7 +352,7 @@ def metric_unit(catalog: Catalog, name: str) -> str | None:
         return metric.unit
     if metric.format == "currency":
         return str(catalog.definitions.get("reporting_currency") or "") or None
-    return {"percent": "%", "days": "days"}.get(metric.format)
+    return {"percent": "%", "days": "days", "hours": "hours"}.get(metric.format)
 
 
 def catalog_row(catalog: Catalog, name: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ WINDOW_PATTERN = r"^[1-9][0-9]* (day|week|month|quarter|year)s?$"
 OFFSET_PATTERN = r"^[1-9][0-9]* (day|week|month|quarter|year|period)s?$"
 
 Owner = Literal["marketing", "sales", "cs", "finance", "revops"]
-Format = Literal["count", "currency", "percent", "days", "ratio"]
+Format = Literal["count", "currency", "percent", "days", "hours", "ratio"]
 Direction = Literal["higher_is_better", "lower_is_better"]
 Agg = Literal["count", "count_distinct", "sum", "avg", "min", "max", "median", "percentile"]
 Grain = Literal["day", "week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"]

@@ -97,17 +97,27 @@ def test_skipped_stages_are_counted_where_they_happened(con: duckdb.DuckDBPyConn
 
 
 def test_response_sla(con: duckdb.DuckDBPyConnection) -> None:
+    """Lead response is from creation to the first sales activity, MQL or not (outbound
+    leads sales accepted without an MQL included); MQL response is from the MQL."""
     assert rows(
         con,
         """select count(*) from marts.fct_lead_funnel as f
         join truth.leads as t on t.contact_id = f.lead_id
-        where f.mql_at is not null
-          and f.first_response_at is distinct from t.first_response_at""",
+        where f.first_response_at is distinct from t.first_response_at""",
     ) == [(0,)]
     assert rows(
         con,
         """select count(*) from marts.fct_lead_funnel
-        where is_response_sla_met <> (response_hours <= 24)""",
+        where first_response_at is not null and mql_at is null""",
+    ) > [(0,)]
+    assert rows(
+        con,
+        """select count(*) from marts.fct_lead_funnel
+        where is_response_sla_met <> coalesce(response_hours <= 24, false)
+           or abs(response_hours - date_diff('second', created_at, first_response_at) / 3600.0)
+              > 1e-9
+           or is_mql_response_sla_met <> (mql_response_hours <= 24)
+           or (mql_at is null) <> (is_mql_response_sla_met is null)""",
     ) == [(0,)]
 
 

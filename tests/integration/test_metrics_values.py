@@ -101,6 +101,7 @@ NEW_MRR = simple("sum(new_mrr_reporting)", MRR, "month_start_date")
 MRR_END = last_sum("sum(ending_mrr_reporting)", MRR, "month_start_date")
 START_MRR = last_sum("sum(starting_mrr_reporting)", MRR, "month_start_date", first=True)
 PIPELINE = "marts.fct_pipeline_daily"
+PAYMENTS = "marts.fct_payments"
 AGING = "marts.fct_invoice_aging"
 HEALTH = "marts.fct_account_health"
 CHURNED = simple("count(distinct customer_id)", MRR, "month_start_date", "movement_type = 'churn'")
@@ -153,9 +154,11 @@ REFERENCE: dict[str, str] = {
     ),
     "median_lead_response_hours": simple("median(response_hours)", LF, "created_at"),
     "response_sla_compliance": simple(
-        "count(*) filter (where is_response_sla_met) / count(is_response_sla_met)",
-        LF,
-        "created_at",
+        "count(*) filter (where is_response_sla_met) / count(*)", LF, "created_at"
+    ),
+    "median_mql_response_hours": simple("median(mql_response_hours)", LF, "mql_at"),
+    "mql_response_sla_compliance": simple(
+        "count(*) filter (where is_mql_response_sla_met) / count(*)", LF, "mql_at"
     ),
     # pipeline
     "open_pipeline": last_sum("sum(open_reporting_amount)", PIPELINE, "date_day", grain="day"),
@@ -218,27 +221,27 @@ REFERENCE: dict[str, str] = {
         f"from (select distinct {m('closed_at')} as month from {OPP} where is_won) mo"
     ),
     "invoiced": simple("sum(due_reporting)", INV, "issued_date"),
-    "collected": simple(
-        "sum(collected_reporting)", "marts.fct_payments", "attempted_date", "is_collected"
+    "gross_collected": simple("sum(gross_collected_reporting)", PAYMENTS, "attempted_date"),
+    "refunds": simple("sum(refunded_reporting)", PAYMENTS, "refunded_date", "is_refunded"),
+    "collected": combine(
+        "coalesce(g.value, 0) - coalesce(r.value, 0)",
+        g=simple("sum(gross_collected_reporting)", PAYMENTS, "attempted_date"),
+        r=simple("sum(refunded_reporting)", PAYMENTS, "refunded_date", "is_refunded"),
     ),
     "invoiced_due": simple("sum(due_reporting)", INV, "due_date"),
-    "collected_on_due": simple("sum(due_reporting - outstanding_reporting)", INV, "due_date"),
-    "collection_rate": simple(
-        "sum(due_reporting - outstanding_reporting) / sum(due_reporting)", INV, "due_date"
-    ),
+    "collected_on_due": simple("sum(net_collected_reporting)", INV, "due_date"),
+    "collection_rate": simple("sum(net_collected_reporting) / sum(due_reporting)", INV, "due_date"),
     "days_to_collect_median": simple("median(days_to_collect)", INV, "paid_date"),
-    "ar_month_end": last_sum("sum(outstanding_amount)", AGING, "as_of_date", grain="day"),
-    "invoiced_original": simple("sum(due_amount)", INV, "issued_date"),
+    "ar_month_end": last_sum("sum(outstanding_reporting)", AGING, "as_of_date", grain="day"),
     "dso": combine(
         "a.value / i.value * day(last_day(a.month))",
-        a=last_sum("sum(outstanding_amount)", AGING, "as_of_date", grain="day"),
-        i=simple("sum(due_amount)", INV, "issued_date"),
+        a=last_sum("sum(outstanding_reporting)", AGING, "as_of_date", grain="day"),
+        i=simple("sum(due_reporting)", INV, "issued_date"),
     ),
+    "bad_debt": simple("sum(written_off_reporting)", INV, "written_off_date", "is_written_off"),
     "ar_over_30_days": snapshot("sum(outstanding_reporting)", INV, "days_past_due > 30"),
     "booked_not_collected_gap": simple(
-        "sum(booked_amount - net_collected_amount)",
-        "marts.fct_revenue_reconciliation",
-        "won_date",
+        "sum(booked_not_collected_reporting)", "marts.fct_revenue_reconciliation", "won_date"
     ),
     # retention
     "mrr": MRR_END,

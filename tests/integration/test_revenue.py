@@ -228,8 +228,8 @@ def test_invoiced_collected_and_refunded_per_month_equal_the_truth(
         ((m, c), a)
         for m, c, a in rows(
             con,
-            """select attempted_month_start_date, currency_code, sum(collected_amount)
-            from marts.fct_payments group by all having sum(collected_amount) > 0""",
+            """select attempted_month_start_date, currency_code, sum(gross_collected_amount)
+            from marts.fct_payments group by all having sum(gross_collected_amount) > 0""",
         )
     )
     refunded = dict(
@@ -246,18 +246,46 @@ def test_invoiced_collected_and_refunded_per_month_equal_the_truth(
     assert refunded == {(m, c): r for m, c, _, _, r in truth if r}
 
 
-def test_receivables_outstanding_equal_invoiced_less_collected(
+def test_receivables_are_invoiced_less_net_collected_less_written_off(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
+    """Receivables = invoiced - (collected - refunded) - written off: a refund leaves its
+    invoice to collect again (the generator pays each invoice once, in full, so nothing is
+    overpaid), and an invoice marked uncollectible or unpaid write_off_after_days past due
+    leaves receivables as bad debt. Per currency, from the generator's truth for the cash and
+    from the billing rows for what the policy writes off."""
+    from revops_cli.definitions import load_definitions
+
+    days = int(load_definitions(PROJECT_DIR)["collections"]["write_off_after_days"])
     truth = dict(
         rows(
             con,
-            """select currency_code, sum(invoiced_amount) - sum(collected_amount)
-            from truth.cash_monthly group by all
-            having sum(invoiced_amount) > sum(collected_amount)""",
+            """select currency_code,
+                sum(invoiced_amount) - sum(collected_amount) + sum(refunded_amount)
+            from truth.cash_monthly group by all""",
         )
     )
-    assert truth
+    written_off = dict(
+        rows(
+            con,
+            f"""with unpaid as (
+                select i.invoice_id, i.currency_code, i.status, cast(i.due_at as date) as due,
+                    i.due_amount - coalesce(sum(p.amount) filter (where p.status = 'succeeded'), 0)
+                        as unpaid
+                from staging.stg_billing__invoices as i
+                left join staging.stg_billing__payments as p using (invoice_id)
+                where i.status <> 'void'
+                group by i.invoice_id, i.currency_code, i.status, i.due_at, i.due_amount
+            )
+            select currency_code, sum(unpaid) from unpaid
+            cross join intermediate.int_revenue_as_of as a
+            where unpaid > 0
+              and (status = 'uncollectible' or due + interval {days} day <= a.last_closed_date)
+            group by all""",
+        )
+    )
+    assert sum(written_off.values()) > 0
+    want = {c: v - written_off.get(c, 0) for c, v in truth.items() if v - written_off.get(c, 0)}
     invoices = dict(
         rows(
             con,
@@ -273,8 +301,16 @@ def test_receivables_outstanding_equal_invoiced_less_collected(
             group by all""",
         )
     )
-    assert invoices == truth
-    assert aged_last_day == truth
+    bad_debt = dict(
+        rows(
+            con,
+            """select currency_code, sum(written_off_amount) from marts.fct_invoices
+            where is_written_off group by all""",
+        )
+    )
+    assert invoices == want
+    assert aged_last_day == want
+    assert bad_debt == written_off
 
 
 def test_reconciliation_totals_and_links_match_the_truth(con: duckdb.DuckDBPyConnection) -> None:
@@ -307,7 +343,7 @@ def test_reconciliation_totals_and_links_match_the_truth(con: duckdb.DuckDBPyCon
         from truth.cash_monthly group by all order by 1""",
     ) == rows(
         con,
-        """select currency_code, sum(invoiced_amount), sum(collected_amount),
+        """select currency_code, sum(invoiced_amount), sum(gross_collected_amount),
             sum(refunded_amount)
         from marts.fct_revenue_reconciliation where invoice_count > 0 group by all order by 1""",
     )

@@ -21,11 +21,19 @@ days as (
     select * from {{ ref('int_revenue_days') }}
 ),
 
+as_of as (
+    select * from {{ ref('int_revenue_as_of') }}
+),
+
+-- Closed months only: a month in progress at the as-of has no end to read MRR at yet.
 months as (
     select distinct
-        month_start_date,
-        cast({{ dbt.dateadd('month', 1, 'month_start_date') }} as date) as next_month_start_date
+        days.month_start_date,
+        cast({{ dbt.dateadd('month', 1, 'days.month_start_date') }} as date)
+            as next_month_start_date
     from days
+    cross join as_of
+    where days.month_start_date <= as_of.last_closed_month_start_date
 ),
 
 priced_items as (

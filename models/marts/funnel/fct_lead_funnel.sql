@@ -63,19 +63,23 @@ ranked_touches as (
         <= coalesce(lifecycle.opportunity_at, person_touches.occurred_at)
 ),
 
+-- The first sales activity after the lead was created (whether or not it was an MQL then),
+-- and the first at or after its MQL.
 first_response as (
     select
         lifecycle.person_id,
-        min(activities.occurred_at) as first_response_at
+        min(activities.occurred_at) as first_response_at,
+        min(
+            case when activities.occurred_at >= lifecycle.mql_at then activities.occurred_at end
+        ) as first_mql_response_at
     from lifecycle
     inner join identities
         on lifecycle.person_id = identities.person_id
     inner join activities
         on identities.contact_id = activities.contact_id
     where
-        lifecycle.mql_at is not null
-        and activities.user_id is not null
-        and activities.occurred_at >= lifecycle.mql_at
+        activities.user_id is not null
+        and activities.occurred_at >= lifecycle.created_at
     group by lifecycle.person_id
 ),
 
@@ -87,6 +91,7 @@ joined as (
         last_touch.campaign_id as last_touch_campaign_id,
         last_touch.occurred_at as last_touch_at,
         first_response.first_response_at,
+        first_response.first_mql_response_at,
         channels.channel_group
     from lifecycle
     left join ranked_touches as first_touch
@@ -144,16 +149,26 @@ final as (
         has_out_of_order_stages,
         first_response_at,
         cast(
-            {{ revops.datediff('mql_at', 'first_response_at', 'second') }} / {{ revops.seconds_per('hour') }} -- noqa: LT05
+            {{ revops.datediff('created_at', 'first_response_at', 'second') }} / {{ revops.seconds_per('hour') }} -- noqa: LT05
             as {{ revops.type_double() }}
         ) as response_hours,
+        coalesce(
+            {{ revops.datediff('created_at', 'first_response_at', 'second') }} -- noqa: LT05
+            <= {{ response_hours }} * 3600,
+            false
+        ) as is_response_sla_met,
+        first_mql_response_at,
+        cast(
+            {{ revops.datediff('mql_at', 'first_mql_response_at', 'second') }} / {{ revops.seconds_per('hour') }} -- noqa: LT05
+            as {{ revops.type_double() }}
+        ) as mql_response_hours,
         case
             when mql_at is null then null
-            when first_response_at is null then false
+            when first_mql_response_at is null then false
             else
-                {{ revops.datediff('mql_at', 'first_response_at', 'second') }} -- noqa: LT05
+                {{ revops.datediff('mql_at', 'first_mql_response_at', 'second') }} -- noqa: LT05
                 <= {{ response_hours }} * 3600
-        end as is_response_sla_met,
+        end as is_mql_response_sla_met,
         {% for name, start, stop in [
             ('lead_to_mql', 'created_at', 'mql_at'),
             ('mql_to_sal', 'mql_at', 'sal_at'),

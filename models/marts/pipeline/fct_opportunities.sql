@@ -1,4 +1,5 @@
-{#- One row per opportunity: amounts in original and reporting currency, owner and team,
+{#- One row per opportunity: amounts in original and reporting currency (at the close
+    month's rate; an open deal at the last closed day's month's), owner and team,
     stage, timing, time spent in each stage, stagnation against the definitions'
     thresholds, and the loss reason (missing or unknown codes flagged, never blanked). -#}
 {%- set lc = revops.definition('lifecycle') -%}
@@ -117,9 +118,16 @@ final as (
         on opportunities.stage_name = stages.stage_name
     left join loss_reasons
         on opportunities.loss_reason_code = loss_reasons.loss_reason_code
+    -- Converted at the rate of the date that defines the amount: the close month for a
+    -- closed deal (bookings), the last closed day's month for an open one.
     left join rates
         on
-            cast({{ dbt.date_trunc('month', 'opportunities.created_at') }} as date)
+            cast({{ dbt.date_trunc(
+                'month',
+                "coalesce(opportunities.closed_at, "
+                ~ dbt.dateadd('day', -1, 'time_in_stage.as_of_at')
+                ~ ", opportunities.created_at)"
+            ) }} as date)
             = rates.rate_month
             and opportunities.currency_code = rates.currency_code
 )

@@ -1,5 +1,6 @@
 {#- Open pipeline at the end of each day, by stage and owner, rebuilt from the stage history:
-    pipeline coverage and forecast accuracy can be computed as of any past date. -#}
+    pipeline coverage and forecast accuracy can be computed as of any past date. A balance:
+    each day's amounts are converted at that day's month's rate. -#}
 with
 
 history as (
@@ -18,12 +19,17 @@ dates as (
     select * from {{ ref('dim_date') }}
 ),
 
+rates as (
+    select * from {{ ref('int_fx_rates_reporting') }}
+),
+
 intervals as (
     select
         history.opportunity_id,
         history.stage_name,
         opportunities.owner_id,
-        opportunities.reporting_amount,
+        opportunities.amount,
+        opportunities.currency_code,
         cast(stages.default_probability as {{ revops.type_rate() }}) as probability,
         cast(history.entered_at as date) as first_open_date,
         cast(history.exited_at as date) as exit_date,
@@ -44,7 +50,7 @@ daily as (
         intervals.stage_name,
         intervals.owner_id,
         intervals.opportunity_id,
-        intervals.reporting_amount,
+        cast(intervals.amount * rates.to_reporting_rate as decimal(18, 2)) as reporting_amount,
         intervals.probability
     from intervals
     inner join dates
@@ -52,6 +58,10 @@ daily as (
             intervals.first_open_date <= dates.date_day
             and (intervals.exit_date is null or intervals.exit_date > dates.date_day)
             and intervals.last_complete_date >= dates.date_day
+    left join rates
+        on
+            intervals.currency_code = rates.currency_code
+            and dates.month_start_date = rates.rate_month
 ),
 
 final as (

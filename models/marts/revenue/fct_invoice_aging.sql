@@ -1,7 +1,8 @@
 {#- Receivables aging as of each day: one row per invoice per closed day on which it was
-    issued and not yet paid in full at the day's end (void invoices excluded). Days past due
-    = day - due date; buckets current, 1-30, 31-60, 61-90, 90+ (definitions: collections).
-    Month-end rows (is_month_end) are the aged receivables finance reports. -#}
+    issued, not yet paid in full (net of refunds) at the day's end and not written off (void
+    invoices excluded). Days past due = day - due date; buckets current, 1-30, 31-60, 61-90,
+    90+ (definitions: collections). Month-end rows (is_month_end) are the aged receivables
+    finance reports; the reporting amount is at the day's month's rate (a balance). -#}
 with
 
 invoices as (
@@ -14,6 +15,10 @@ payments as (
 
 days as (
     select * from {{ ref('int_revenue_days') }}
+),
+
+rates as (
+    select * from {{ ref('int_fx_rates_reporting') }}
 ),
 
 open_days as (
@@ -31,7 +36,13 @@ open_days as (
     inner join days
         on
             invoices.issued_date <= days.date_day
-            and (invoices.paid_date is null or invoices.paid_date > days.date_day)
+            -- unpaid that day, or refunded since (the refund leaves it to collect again)
+            and (
+                invoices.paid_date is null
+                or invoices.paid_date > days.date_day
+                or invoices.refunded_amount > 0
+            )
+            and (invoices.written_off_date is null or invoices.written_off_date > days.date_day)
     where invoices.status <> 'void'
 ),
 
@@ -39,7 +50,15 @@ collected_by_day as (
     select
         open_days.invoice_id,
         open_days.date_day,
-        sum(payments.collected_amount) as collected_amount
+        -- Net by the day's end: the cash in by then, less what was refunded by then.
+        sum(
+            payments.gross_collected_amount
+            - case
+                when payments.refunded_date <= open_days.date_day
+                    then payments.refunded_amount
+                else 0
+            end
+        ) as collected_amount
     from open_days
     inner join payments
         on
@@ -50,31 +69,42 @@ collected_by_day as (
         open_days.date_day
 ),
 
-final as (
+aged as (
     select
-        {{ revops.composite_key(['open_days.invoice_id', 'open_days.date_day']) }}
-            as invoice_day_id,
-        open_days.invoice_id,
-        open_days.customer_id,
-        open_days.account_id,
-        open_days.date_day as as_of_date,
-        open_days.month_start_date,
-        open_days.is_month_end,
-        open_days.currency_code,
+        open_days.*,
         cast(
             open_days.due_amount - coalesce(collected_by_day.collected_amount, 0)
             as {{ revops.type_money() }}
-        ) as outstanding_amount,
-        {{ revops.datediff('open_days.due_date', 'open_days.date_day', 'day') }}
-            as days_past_due,
-        {{ revops.aging_bucket(
-            revops.datediff('open_days.due_date', 'open_days.date_day', 'day')
-        ) }} as aging_bucket
+        ) as outstanding_amount
     from open_days
     left join collected_by_day
         on
             open_days.invoice_id = collected_by_day.invoice_id
             and open_days.date_day = collected_by_day.date_day
+),
+
+final as (
+    select
+        {{ revops.composite_key(['aged.invoice_id', 'aged.date_day']) }} as invoice_day_id,
+        aged.invoice_id,
+        aged.customer_id,
+        aged.account_id,
+        aged.date_day as as_of_date,
+        aged.month_start_date,
+        aged.is_month_end,
+        aged.currency_code,
+        aged.outstanding_amount,
+        {{ revops.convert_money('aged.outstanding_amount', 'rates.to_reporting_rate') }}
+            as outstanding_reporting,
+        {{ revops.datediff('aged.due_date', 'aged.date_day', 'day') }} as days_past_due,
+        {{ revops.aging_bucket(revops.datediff('aged.due_date', 'aged.date_day', 'day')) }}
+            as aging_bucket
+    from aged
+    left join rates
+        on
+            aged.currency_code = rates.currency_code
+            and aged.month_start_date = rates.rate_month
+    where aged.outstanding_amount > 0
 )
 
 select * from final

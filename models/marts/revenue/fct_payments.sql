@@ -1,6 +1,7 @@
 {#- One row per payment attempt: succeeded, failed, or succeeded and later refunded.
-    Collected = succeeded or refunded attempts (the cash came in), by the attempt's date;
-    refunds leave by the refund's date. Reporting amounts use the attempt month's rate. -#}
+    Gross collected = succeeded or refunded attempts (the cash came in), by the attempt's
+    date, at that month's rate; refunded = the refunded attempts' cash going back, by the
+    refund's date, at that month's rate; net collected = gross - refunded: the cash kept. -#}
 with
 
 payments as (
@@ -26,7 +27,9 @@ dated as (
         cast(payments.refunded_at as date) as refunded_date,
         cast({{ dbt.date_trunc('month', 'payments.attempted_at') }} as date)
             as attempted_month_start_date,
-        payments.status in ('succeeded', 'refunded') as is_collected,
+        payments.status in ('succeeded', 'refunded') as is_gross_collected,
+        cast({{ dbt.date_trunc('month', 'payments.refunded_at') }} as date)
+            as refunded_month_start_date,
         -- An int on Spark, a bigint elsewhere: the contract says bigint.
         cast(row_number() over (
             partition by payments.invoice_id
@@ -44,19 +47,23 @@ final as (
         dated.status,
         dated.failure_code,
         dated.attempt_number,
-        dated.is_collected,
+        dated.status = 'succeeded' as is_collected,
         dated.status = 'failed' as is_failed,
         dated.status = 'refunded' as is_refunded,
         dated.currency_code,
         cast(dated.amount as {{ revops.type_money() }}) as amount,
         cast(
-            case when dated.is_collected then dated.amount else 0 end
+            case when dated.is_gross_collected then dated.amount else 0 end
             as {{ revops.type_money() }}
-        ) as collected_amount,
+        ) as gross_collected_amount,
         cast(
             case when dated.status = 'refunded' then dated.amount else 0 end
             as {{ revops.type_money() }}
         ) as refunded_amount,
+        cast(
+            case when dated.status = 'succeeded' then dated.amount else 0 end
+            as {{ revops.type_money() }}
+        ) as net_collected_amount,
         dated.attempted_at,
         dated.attempted_date,
         dated.attempted_month_start_date,
@@ -70,8 +77,14 @@ final as (
         rates.to_reporting_rate as fx_rate,
         {{ revops.convert_money('dated.amount', 'rates.to_reporting_rate') }} as amount_reporting,
         {{ revops.convert_money(
-            'case when dated.is_collected then dated.amount else 0 end', 'rates.to_reporting_rate'
-        ) }} as collected_reporting
+            'case when dated.is_gross_collected then dated.amount else 0 end',
+            'rates.to_reporting_rate'
+        ) }} as gross_collected_reporting,
+        case
+            when dated.status = 'refunded'
+                then {{ revops.convert_money('dated.amount', 'refund_rates.to_reporting_rate') }}
+            else cast(0 as {{ revops.type_money() }})
+        end as refunded_reporting
     from dated
     left join invoices
         on dated.invoice_id = invoices.invoice_id
@@ -81,6 +94,10 @@ final as (
         on
             dated.currency_code = rates.currency_code
             and dated.attempted_month_start_date = rates.rate_month
+    left join rates as refund_rates
+        on
+            dated.currency_code = refund_rates.currency_code
+            and dated.refunded_month_start_date = refund_rates.rate_month
 )
 
 select * from final

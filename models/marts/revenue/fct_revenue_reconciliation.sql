@@ -1,5 +1,6 @@
 {#- One row per won opportunity: where its booked revenue went, in the opportunity's
-    currency. booked (ACV) -> invoiced in the contract term (definitions: revenue.
+    currency (booked_not_collected_reporting: booked - net collected in the reporting currency
+    at the won month's rate). booked (ACV) -> invoiced in the contract term (definitions: revenue.
     contract_months from the won date) -> collected, with the gap at each step by cause:
         booked = invoiced_in_term + never_invoiced + not_yet_invoiced
                  + invoiced_less_than_booked (negative when more was invoiced)
@@ -30,6 +31,10 @@ mrr as (
 
 as_of as (
     select * from {{ ref('int_revenue_as_of') }}
+),
+
+rates as (
+    select * from {{ ref('int_fx_rates_reporting') }}
 ),
 
 won as (
@@ -88,11 +93,11 @@ invoice_totals as (
         sum(case when is_in_term then due_amount else 0 end) as invoiced_in_term_amount,
         sum(case when is_in_term then 0 else due_amount end) as invoiced_after_term_amount,
         sum(due_amount) as invoiced_amount,
-        sum(collected_amount) as collected_amount,
+        sum(gross_collected_amount) as collected_amount,
         sum(refunded_amount) as refunded_amount,
-        sum(case when has_failed_payment then 0 else due_amount - collected_amount end)
+        sum(case when has_failed_payment then 0 else due_amount - gross_collected_amount end)
             as unpaid_amount,
-        sum(case when has_failed_payment then due_amount - collected_amount else 0 end)
+        sum(case when has_failed_payment then due_amount - gross_collected_amount else 0 end)
             as failed_payment_amount
     from attributed
     group by opportunity_id
@@ -204,7 +209,7 @@ final as (
         ) as invoiced_less_than_booked_amount,
         gaps.invoiced_after_term_amount,
         gaps.invoiced_amount,
-        gaps.collected_amount,
+        gaps.collected_amount as gross_collected_amount,
         gaps.refunded_amount,
         cast(gaps.collected_amount - gaps.refunded_amount as {{ revops.type_money() }})
             as net_collected_amount,
@@ -216,6 +221,10 @@ final as (
             gaps.invoiced_amount - gaps.collected_amount + gaps.refunded_amount
             as {{ revops.type_money() }}
         ) as invoiced_to_collected_gap_amount,
+        {{ revops.convert_money(
+            'gaps.booked_amount - (gaps.collected_amount - gaps.refunded_amount)',
+            'rates.to_reporting_rate'
+        ) }} as booked_not_collected_reporting,
         case
             when gaps.never_invoiced_amount > 0 then 'never_invoiced'
             when gaps.failed_payment_amount > 0 then 'failed_payment'
@@ -229,6 +238,10 @@ final as (
             else 'none'
         end as gap_cause
     from gaps
+    left join rates
+        on
+            gaps.currency_code = rates.currency_code
+            and cast({{ dbt.date_trunc('month', 'gaps.won_date') }} as date) = rates.rate_month
 )
 
 select * from final

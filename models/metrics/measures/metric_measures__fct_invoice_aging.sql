@@ -15,7 +15,7 @@ WITH calendar AS (
     f.as_of_date AS _ts,
     COALESCE(f.currency_code, '(none)') AS currency_code,
     COALESCE(f.aging_bucket, '(none)') AS aging_bucket,
-    f.outstanding_amount AS _value_1,
+    f.outstanding_reporting AS _value_1,
     p.snapshot_first__fct_invoice_aging__as_of_date AS _snapshot_first,
     p.snapshot_last__fct_invoice_aging__as_of_date AS _snapshot_last
   FROM {{ ref('fct_invoice_aging') }} AS f

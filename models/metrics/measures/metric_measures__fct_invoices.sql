@@ -8,13 +8,28 @@ WITH calendar AS (
     month_start_date AS month__start,
     week_start_date AS week__start
   FROM {{ ref('dim_date') }}
+), src__fct_invoices__written_off_date AS (
+  SELECT
+    p.period_start,
+    CAST(f.written_off_date AS DATE) AS _day,
+    f.written_off_date AS _ts,
+    COALESCE(f.currency_code, '(none)') AS currency_code,
+    f.is_written_off AS _filter_1,
+    f.written_off_reporting AS _value_1
+  FROM {{ ref('fct_invoices') }} AS f
+  INNER JOIN calendar AS c
+    ON c.date_day = CAST(f.written_off_date AS DATE)
+  INNER JOIN {{ ref('metric_periods') }} AS p
+    ON p.period_start = c.period_start
+  WHERE
+    NOT f.written_off_date IS NULL AND c.date_day <= p.last_closed_date
 ), src__fct_invoices__due_date AS (
   SELECT
     p.period_start,
     CAST(f.due_date AS DATE) AS _day,
     f.due_date AS _ts,
     COALESCE(f.currency_code, '(none)') AS currency_code,
-    f.due_reporting - f.outstanding_reporting AS _value_1,
+    f.net_collected_reporting AS _value_1,
     f.due_reporting AS _value_2
   FROM {{ ref('fct_invoices') }} AS f
   INNER JOIN calendar AS c
@@ -44,8 +59,7 @@ WITH calendar AS (
     f.issued_date AS _ts,
     COALESCE(f.currency_code, '(none)') AS currency_code,
     COALESCE(f.status, '(none)') AS status,
-    f.due_amount AS _value_1,
-    f.due_reporting AS _value_2
+    f.due_reporting AS _value_1
   FROM {{ ref('fct_invoices') }} AS f
   INNER JOIN calendar AS c
     ON c.date_day = CAST(f.issued_date AS DATE)
@@ -70,6 +84,18 @@ WITH calendar AS (
     WHERE
       p.is_as_of_period
   ) AS r
+  GROUP BY
+    GROUPING SETS (
+      (period_start),
+      (period_start, currency_code)
+    )
+), agg__fct_invoices__written_off_date AS (
+  SELECT
+    period_start,
+    CASE WHEN NOT currency_code IS NULL THEN 'currency_code' ELSE '*' END AS dimension,
+    COALESCE(currency_code, '*') AS dimension_value,
+    SUM(CASE WHEN _filter_1 THEN _value_1 END) AS bad_debt
+  FROM src__fct_invoices__written_off_date
   GROUP BY
     GROUPING SETS (
       (period_start),
@@ -111,8 +137,7 @@ WITH calendar AS (
       ELSE '*'
     END AS dimension,
     COALESCE(currency_code, status, '*') AS dimension_value,
-    SUM(_value_1) AS invoiced_original,
-    SUM(_value_2) AS invoiced
+    SUM(_value_1) AS invoiced
   FROM src__fct_invoices__issued_date
   GROUP BY
     GROUPING SETS (
@@ -126,21 +151,28 @@ SELECT
   k.dimension,
   k.dimension_value,
   CASE WHEN NOT u1.period_start IS NULL THEN 1 ELSE 0 END AS _in__agg__fct_invoices__snapshot,
-  CASE WHEN NOT u2.period_start IS NULL THEN 1 ELSE 0 END AS _in__agg__fct_invoices__due_date,
-  CASE WHEN NOT u3.period_start IS NULL THEN 1 ELSE 0 END AS _in__agg__fct_invoices__paid_date,
-  CASE WHEN NOT u4.period_start IS NULL THEN 1 ELSE 0 END AS _in__agg__fct_invoices__issued_date,
+  CASE WHEN NOT u2.period_start IS NULL THEN 1 ELSE 0 END AS _in__agg__fct_invoices__written_off_date,
+  CASE WHEN NOT u3.period_start IS NULL THEN 1 ELSE 0 END AS _in__agg__fct_invoices__due_date,
+  CASE WHEN NOT u4.period_start IS NULL THEN 1 ELSE 0 END AS _in__agg__fct_invoices__paid_date,
+  CASE WHEN NOT u5.period_start IS NULL THEN 1 ELSE 0 END AS _in__agg__fct_invoices__issued_date,
   u1.ar_over_30_days,
-  u2.collected_on_due,
-  u2.invoiced_due,
-  u3.days_to_collect_median,
-  u4.invoiced_original,
-  u4.invoiced
+  u2.bad_debt,
+  u3.collected_on_due,
+  u3.invoiced_due,
+  u4.days_to_collect_median,
+  u5.invoiced
 FROM (
   SELECT
     period_start,
     dimension,
     dimension_value
   FROM agg__fct_invoices__snapshot
+  UNION
+  SELECT
+    period_start,
+    dimension,
+    dimension_value
+  FROM agg__fct_invoices__written_off_date
   UNION
   SELECT
     period_start,
@@ -164,15 +196,19 @@ LEFT JOIN agg__fct_invoices__snapshot AS u1
   ON u1.period_start = k.period_start
   AND u1.dimension = k.dimension
   AND u1.dimension_value = k.dimension_value
-LEFT JOIN agg__fct_invoices__due_date AS u2
+LEFT JOIN agg__fct_invoices__written_off_date AS u2
   ON u2.period_start = k.period_start
   AND u2.dimension = k.dimension
   AND u2.dimension_value = k.dimension_value
-LEFT JOIN agg__fct_invoices__paid_date AS u3
+LEFT JOIN agg__fct_invoices__due_date AS u3
   ON u3.period_start = k.period_start
   AND u3.dimension = k.dimension
   AND u3.dimension_value = k.dimension_value
-LEFT JOIN agg__fct_invoices__issued_date AS u4
+LEFT JOIN agg__fct_invoices__paid_date AS u4
   ON u4.period_start = k.period_start
   AND u4.dimension = k.dimension
   AND u4.dimension_value = k.dimension_value
+LEFT JOIN agg__fct_invoices__issued_date AS u5
+  ON u5.period_start = k.period_start
+  AND u5.dimension = k.dimension
+  AND u5.dimension_value = k.dimension_value

@@ -21,13 +21,12 @@ WITH calendar AS (
     f.lead_id AS _entity__lead_id,
     f.has_lead_source AS _filter_1,
     f.is_response_sla_met AS _filter_2,
-    NOT f.is_response_sla_met IS NULL AS _filter_3,
     f.won_at >= f.created_at
     AND f.won_at <= {{ dbt.dateadd('day', 365, 'f.created_at') }}
-    AND CAST(f.won_at AS DATE) <= p.last_closed_date AS _filter_4,
+    AND CAST(f.won_at AS DATE) <= p.last_closed_date AS _filter_3,
     f.mql_at >= f.created_at
     AND f.mql_at <= {{ dbt.dateadd('day', revops.definition('slas.conversion_window_days'), 'f.created_at') }}
-    AND CAST(f.mql_at AS DATE) <= p.last_closed_date AS _filter_5,
+    AND CAST(f.mql_at AS DATE) <= p.last_closed_date AS _filter_4,
     f.response_hours AS _value_1
   FROM {{ ref('fct_lead_funnel') }} AS f
   INNER JOIN calendar AS c
@@ -43,17 +42,19 @@ WITH calendar AS (
     f.mql_at AS _ts,
     COALESCE(f.lead_source, '(none)') AS lead_source,
     COALESCE(f.channel_group, '(none)') AS channel_group,
+    COALESCE(f.owner_id, '(none)') AS owner_id,
     COALESCE(f.country_code, '(none)') AS country_code,
     COALESCE(f.mql_cause, '(none)') AS mql_cause,
     COALESCE(f.rejection_reason, '(none)') AS rejection_reason,
     f.lead_id AS _entity__lead_id,
     NOT f.rejected_at IS NULL AS _filter_1,
+    f.is_mql_response_sla_met AS _filter_2,
     f.sal_at >= f.mql_at
     AND f.sal_at <= {{ dbt.dateadd('day', revops.definition('slas.conversion_window_days'), 'f.mql_at') }}
-    AND CAST(f.sal_at AS DATE) <= p.last_closed_date AS _filter_2,
+    AND CAST(f.sal_at AS DATE) <= p.last_closed_date AS _filter_3,
     f.sql_at >= f.mql_at
     AND f.sql_at <= {{ dbt.dateadd('day', 30, 'f.mql_at') }}
-    AND CAST(f.sql_at AS DATE) <= p.last_closed_date AS _filter_3,
+    AND CAST(f.sql_at AS DATE) <= p.last_closed_date AS _filter_4,
     (
       f.sal_at >= f.mql_at
       AND f.sal_at <= {{ dbt.dateadd('day', 180, 'f.mql_at') }}
@@ -73,7 +74,8 @@ WITH calendar AS (
       f.won_at >= f.opportunity_at
       AND f.won_at <= {{ dbt.dateadd('day', 180, 'f.mql_at') }}
       AND CAST(f.won_at AS DATE) <= p.last_closed_date
-    ) AS _filter_4
+    ) AS _filter_5,
+    f.mql_response_hours AS _value_1
   FROM {{ ref('fct_lead_funnel') }} AS f
   INNER JOIN calendar AS c
     ON c.date_day = CAST(f.mql_at AS DATE)
@@ -161,10 +163,9 @@ WITH calendar AS (
     COUNT(*) AS leads,
     {{ revops.percentile_cont('_value_1', 0.5) }} AS median_lead_response_hours,
     COUNT(CASE WHEN _filter_2 THEN 1 END) AS response_sla_compliance__numerator,
-    COUNT(CASE WHEN _filter_3 THEN 1 END) AS response_sla_compliance__denominator,
-    COUNT(DISTINCT CASE WHEN _filter_4 THEN _entity__lead_id END) AS lead_to_customer__num,
+    COUNT(DISTINCT CASE WHEN _filter_3 THEN _entity__lead_id END) AS lead_to_customer__num,
     COUNT(DISTINCT _entity__lead_id) AS lead_to_customer__den,
-    COUNT(DISTINCT CASE WHEN _filter_5 THEN _entity__lead_id END) AS lead_to_mql__num,
+    COUNT(DISTINCT CASE WHEN _filter_4 THEN _entity__lead_id END) AS lead_to_mql__num,
     COUNT(DISTINCT _entity__lead_id) AS lead_to_mql__den
   FROM src__fct_lead_funnel__created_at
   GROUP BY
@@ -184,6 +185,8 @@ WITH calendar AS (
       THEN 'lead_source'
       WHEN NOT channel_group IS NULL
       THEN 'channel_group'
+      WHEN NOT owner_id IS NULL
+      THEN 'owner_id'
       WHEN NOT country_code IS NULL
       THEN 'country_code'
       WHEN NOT mql_cause IS NULL
@@ -192,14 +195,16 @@ WITH calendar AS (
       THEN 'rejection_reason'
       ELSE '*'
     END AS dimension,
-    COALESCE(lead_source, channel_group, country_code, mql_cause, rejection_reason, '*') AS dimension_value,
+    COALESCE(lead_source, channel_group, owner_id, country_code, mql_cause, rejection_reason, '*') AS dimension_value,
+    {{ revops.percentile_cont('_value_1', 0.5) }} AS median_mql_response_hours,
     COUNT(CASE WHEN _filter_1 THEN 1 END) AS mql_rejection_rate__numerator,
     COUNT(*) AS mqls,
-    COUNT(DISTINCT CASE WHEN _filter_2 THEN _entity__lead_id END) AS mql_to_sal__num,
+    COUNT(CASE WHEN _filter_2 THEN 1 END) AS mql_response_sla_compliance__numerator,
+    COUNT(DISTINCT CASE WHEN _filter_3 THEN _entity__lead_id END) AS mql_to_sal__num,
     COUNT(DISTINCT _entity__lead_id) AS mql_to_sal__den,
-    COUNT(DISTINCT CASE WHEN _filter_3 THEN _entity__lead_id END) AS mql_to_sql__num,
+    COUNT(DISTINCT CASE WHEN _filter_4 THEN _entity__lead_id END) AS mql_to_sql__num,
     COUNT(DISTINCT _entity__lead_id) AS mql_to_sql__den,
-    COUNT(DISTINCT CASE WHEN _filter_4 THEN _entity__lead_id END) AS mql_to_won_funnel__num,
+    COUNT(DISTINCT CASE WHEN _filter_5 THEN _entity__lead_id END) AS mql_to_won_funnel__num,
     COUNT(DISTINCT _entity__lead_id) AS mql_to_won_funnel__den
   FROM src__fct_lead_funnel__mql_at
   GROUP BY
@@ -207,6 +212,7 @@ WITH calendar AS (
       (period_start),
       (period_start, lead_source),
       (period_start, channel_group),
+      (period_start, owner_id),
       (period_start, country_code),
       (period_start, mql_cause),
       (period_start, rejection_reason)
@@ -302,13 +308,14 @@ SELECT
   u1.leads,
   u1.median_lead_response_hours,
   u1.response_sla_compliance__numerator,
-  u1.response_sla_compliance__denominator,
   u1.lead_to_customer__num,
   u1.lead_to_customer__den,
   u1.lead_to_mql__num,
   u1.lead_to_mql__den,
+  u2.median_mql_response_hours,
   u2.mql_rejection_rate__numerator,
   u2.mqls,
+  u2.mql_response_sla_compliance__numerator,
   u2.mql_to_sal__num,
   u2.mql_to_sal__den,
   u2.mql_to_sql__num,

@@ -14,8 +14,7 @@ WITH calendar AS (
     CAST(f.attempted_date AS DATE) AS _day,
     f.attempted_date AS _ts,
     COALESCE(f.currency_code, '(none)') AS currency_code,
-    f.is_collected AS _filter_1,
-    f.collected_reporting AS _value_1
+    f.gross_collected_reporting AS _value_1
   FROM {{ ref('fct_payments') }} AS f
   INNER JOIN calendar AS c
     ON c.date_day = CAST(f.attempted_date AS DATE)
@@ -23,13 +22,40 @@ WITH calendar AS (
     ON p.period_start = c.period_start
   WHERE
     NOT f.attempted_date IS NULL AND c.date_day <= p.last_closed_date
+), src__fct_payments__refunded_date AS (
+  SELECT
+    p.period_start,
+    CAST(f.refunded_date AS DATE) AS _day,
+    f.refunded_date AS _ts,
+    COALESCE(f.currency_code, '(none)') AS currency_code,
+    f.is_refunded AS _filter_1,
+    f.refunded_reporting AS _value_1
+  FROM {{ ref('fct_payments') }} AS f
+  INNER JOIN calendar AS c
+    ON c.date_day = CAST(f.refunded_date AS DATE)
+  INNER JOIN {{ ref('metric_periods') }} AS p
+    ON p.period_start = c.period_start
+  WHERE
+    NOT f.refunded_date IS NULL AND c.date_day <= p.last_closed_date
 ), agg__fct_payments__attempted_date AS (
   SELECT
     period_start,
     CASE WHEN NOT currency_code IS NULL THEN 'currency_code' ELSE '*' END AS dimension,
     COALESCE(currency_code, '*') AS dimension_value,
-    SUM(CASE WHEN _filter_1 THEN _value_1 END) AS collected
+    SUM(_value_1) AS gross_collected
   FROM src__fct_payments__attempted_date
+  GROUP BY
+    GROUPING SETS (
+      (period_start),
+      (period_start, currency_code)
+    )
+), agg__fct_payments__refunded_date AS (
+  SELECT
+    period_start,
+    CASE WHEN NOT currency_code IS NULL THEN 'currency_code' ELSE '*' END AS dimension,
+    COALESCE(currency_code, '*') AS dimension_value,
+    SUM(CASE WHEN _filter_1 THEN _value_1 END) AS refunds
+  FROM src__fct_payments__refunded_date
   GROUP BY
     GROUPING SETS (
       (period_start),
@@ -37,9 +63,31 @@ WITH calendar AS (
     )
 )
 SELECT
-  period_start,
-  dimension,
-  dimension_value,
-  1 AS _in__agg__fct_payments__attempted_date,
-  collected
-FROM agg__fct_payments__attempted_date
+  k.period_start,
+  k.dimension,
+  k.dimension_value,
+  CASE WHEN NOT u1.period_start IS NULL THEN 1 ELSE 0 END AS _in__agg__fct_payments__attempted_date,
+  CASE WHEN NOT u2.period_start IS NULL THEN 1 ELSE 0 END AS _in__agg__fct_payments__refunded_date,
+  u1.gross_collected,
+  u2.refunds
+FROM (
+  SELECT
+    period_start,
+    dimension,
+    dimension_value
+  FROM agg__fct_payments__attempted_date
+  UNION
+  SELECT
+    period_start,
+    dimension,
+    dimension_value
+  FROM agg__fct_payments__refunded_date
+) AS k
+LEFT JOIN agg__fct_payments__attempted_date AS u1
+  ON u1.period_start = k.period_start
+  AND u1.dimension = k.dimension
+  AND u1.dimension_value = k.dimension_value
+LEFT JOIN agg__fct_payments__refunded_date AS u2
+  ON u2.period_start = k.period_start
+  AND u2.dimension = k.dimension
+  AND u2.dimension_value = k.dimension_value

@@ -15,7 +15,7 @@ WITH calendar AS (
     f.won_date AS _ts,
     COALESCE(f.gap_cause, '(none)') AS gap_cause,
     COALESCE(f.currency_code, '(none)') AS currency_code,
-    f.booked_amount - f.net_collected_amount AS _value_1
+    f.booked_not_collected_reporting AS _value_1
   FROM {{ ref('fct_revenue_reconciliation') }} AS f
   INNER JOIN calendar AS c
     ON c.date_day = CAST(f.won_date AS DATE)

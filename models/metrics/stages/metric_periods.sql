@@ -96,6 +96,10 @@ WITH calendar AS (
       FROM {{ ref('fct_marketing_performance') }}
       UNION ALL
       SELECT
+        MIN(CAST(written_off_date AS DATE)) AS first_day
+      FROM {{ ref('fct_invoices') }}
+      UNION ALL
+      SELECT
         MIN(CAST(won_date AS DATE)) AS first_day
       FROM {{ ref('fct_revenue_reconciliation') }}
       UNION ALL
@@ -106,10 +110,6 @@ WITH calendar AS (
       SELECT
         MIN(CAST(month_start_date AS DATE)) AS first_day
       FROM {{ ref('fct_mrr') }}
-      UNION ALL
-      SELECT
-        MIN(CAST(attempted_date AS DATE)) AS first_day
-      FROM {{ ref('fct_payments') }}
       UNION ALL
       SELECT
         MIN(CAST(due_date AS DATE)) AS first_day
@@ -130,6 +130,10 @@ WITH calendar AS (
       SELECT
         MIN(CAST(expected_close_date AS DATE)) AS first_day
       FROM {{ ref('fct_opportunities') }}
+      UNION ALL
+      SELECT
+        MIN(CAST(attempted_date AS DATE)) AS first_day
+      FROM {{ ref('fct_payments') }}
       UNION ALL
       SELECT
         MIN(CAST(issued_date AS DATE)) AS first_day
@@ -166,6 +170,10 @@ WITH calendar AS (
       SELECT
         MIN(CAST(created_at AS DATE)) AS first_day
       FROM {{ ref('fct_opportunities') }}
+      UNION ALL
+      SELECT
+        MIN(CAST(refunded_date AS DATE)) AS first_day
+      FROM {{ ref('fct_payments') }}
     ) AS f
     CROSS JOIN {{ ref('dim_as_of') }} AS a
   ) AS b
