@@ -48,9 +48,10 @@ HARD_DIRT: tuple[tuple[str, str, str], ...] = (
 
 BAD_DATES = ("31/02/2025", "N/A", "not a date", "2025.02.30", "TBD", "13/13/13")
 BAD_CURRENCIES = ("XXX", "EURO", "US$", "ZZZ", "DOLLAR")
-#: Junk rows per kind: this share of the table, at least MIN_JUNK.
+#: Junk rows per kind: this share of the table, at least MIN_JUNK (one: a small business's
+#: tables carry a little dirt too, not a fixed handful that would be a large share of them).
 JUNK_RATE = 0.002
-MIN_JUNK = 3
+MIN_JUNK = 1
 
 
 @dataclass(frozen=True)

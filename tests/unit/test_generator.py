@@ -9,7 +9,7 @@ import pytest
 
 from revops_cli.errors import ConfigError
 from revops_cli.generator import GenerationResult, generate
-from revops_cli.generator.dirt import HARD_DIRT
+from revops_cli.generator.dirt import HARD_DIRT, MIN_JUNK
 from revops_cli.generator.schema import RAW_TABLES, TABLES_BY_NAME
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -129,7 +129,7 @@ def test_injected_hard_dirt_is_what_the_truth_claims(
         f"select row_count from truth.dirty_rows "
         f"where source_table = '{key}' and dirt_kind = '{kind}'",
     )
-    assert claimed >= 3  # type: ignore[operator]
+    assert claimed >= MIN_JUNK  # type: ignore[operator]
     assert _one(small_con, _hard_dirt_sql(key, kind, column)) == claimed
 
 
