@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from revops_cli import warehouse
+from revops_cli.config import ProjectConfig
 from revops_cli.dbt_runner import BuildResult, Progress, run_dbt
-from revops_cli.definitions import check_definitions, overrides_from_vars
+from revops_cli.definitions import check_config
 from revops_cli.project import Project
 
 REJECTED_SQL = """
@@ -39,8 +40,9 @@ def build(
 ) -> BuildSummary:
     """Seed, run and test the whole project (or a selection) with one dbt invocation."""
     # A mistake in the definitions is a configuration error: say where, before dbt runs.
-    overrides = overrides_from_vars(dbt_vars)
-    check_definitions(project.project_dir, overrides)
+    config = ProjectConfig.load(project.project_dir, dbt_vars)
+    check_config(config)
+    overrides = config.overrides
     args: list[str] = []
     if select:
         args += ["--select", select]

@@ -300,11 +300,13 @@ def definitions_show(project_dir: Path | None, dbt_vars: str | None, fmt: str) -
 
     import yaml
 
-    from revops_cli.definitions import load_definitions, overrides_from_vars
+    from revops_cli.config import ProjectConfig
+    from revops_cli.definitions import check_config
     from revops_cli.project import find_project_dir
 
-    root = project_dir or find_project_dir()
-    data = load_definitions(root, overrides_from_vars(dbt_vars))
+    config = ProjectConfig.load(project_dir or find_project_dir(), dbt_vars)
+    check_config(config)
+    data = config.definitions
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, default=str))
     else:
@@ -327,11 +329,11 @@ def definitions_validate(project_dir: Path | None, dbt_vars: str | None) -> None
     Example:
       revops definitions validate
     """
-    from revops_cli.definitions import overrides_from_vars, validate_definitions
+    from revops_cli.definitions import validate_definitions
     from revops_cli.project import find_project_dir
 
     root = project_dir or find_project_dir()
-    problems = validate_definitions(root, overrides_from_vars(dbt_vars))
+    problems = validate_definitions(root, vars_text=dbt_vars)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
@@ -397,12 +399,15 @@ def query(
     from revops_cli.metrics.request import Request
     from revops_cli.render import metric_table
 
+    project = _project(project_dir, profiles_dir, target, database)
     overrides = None
     if dbt_vars:
-        from revops_cli.definitions import overrides_from_vars
+        from revops_cli.config import ProjectConfig
+        from revops_cli.definitions import check_config
 
-        overrides = overrides_from_vars(dbt_vars)
-    project = _project(project_dir, profiles_dir, target, database)
+        config = ProjectConfig.load(project.project_dir, dbt_vars)
+        check_config(config)
+        overrides = config.overrides
     request = Request(
         metric_names,
         grain=grain,

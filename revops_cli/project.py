@@ -7,10 +7,11 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from revops_cli.errors import ConfigError, DatabaseError
+from revops_cli.errors import ConfigError, DatabaseError, one_line
 
 DEFAULT_DATABASE = "revops.duckdb"
 DATABASE_ENV = "REVOPS_DUCKDB_PATH"
@@ -37,6 +38,29 @@ def find_project_dir(start: Path | None = None) -> Path:
 
 #: profiles.yml (path, size, mtime) and target -> adapter type.
 _TARGET_TYPES: dict[str, str] = {}
+#: profiles.yml (path, size, mtime) -> its content, for this process.
+_PROFILES: dict[str, dict[str, Any]] = {}
+
+
+def open_duckdb(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file: the one place revops does (the CLI, the checks, the generator).
+
+    DuckDB allows one writer per file; when another process holds it, the error says so.
+    """
+    if read_only and not path.exists():
+        raise DatabaseError(
+            f"{path} does not exist: run 'revops generate' and 'revops build' first"
+        )
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        message = one_line(exc)
+        if "lock" in message.lower():
+            raise DatabaseError(
+                f"{path} is open in another process (a BI tool, a notebook, another revops "
+                f"command): DuckDB allows one writer per file; close it and retry ({message})"
+            ) from exc
+        raise DatabaseError(f"cannot open {path}: {message}") from exc
 
 
 @dataclass(frozen=True)
@@ -92,18 +116,34 @@ class Project:
         return _TARGET_TYPES[key]
 
     def _target_type(self) -> str:
-        import yaml
+        return str(self._output().get("type"))
 
+    def _output(self) -> dict[str, Any]:
+        """The active target's block of the revops profile, as written."""
+        path = self.profiles_dir / "profiles.yml"
         try:
-            profiles = yaml.safe_load((self.profiles_dir / "profiles.yml").read_text()) or {}
-            profile = profiles["revops"]
+            st = path.stat()
+            key = f"{path}|{st.st_size}|{st.st_mtime_ns}"
+            if key not in _PROFILES:
+                import yaml
+
+                _PROFILES[key] = yaml.safe_load(path.read_text()) or {}
+            profile = _PROFILES[key]["revops"]
             name = self.target or profile.get("target", "duckdb")
-            return str(profile["outputs"][name]["type"])
-        except (KeyError, TypeError, yaml.YAMLError) as exc:
+            output = dict(profile["outputs"][name])
+            if "type" not in output:
+                raise KeyError("type")
+            return output
+        except (OSError, KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ConfigError(
-                f"{self.profiles_dir / 'profiles.yml'}: no usable 'revops' profile for target "
-                f"{self.target or 'default'} ({exc})"
+                f"{path}: no usable 'revops' profile for target {self.target or 'default'} "
+                f"({one_line(exc)})"
             ) from exc
+
+    def target_output(self) -> dict[str, Any]:
+        """The active target's block of the revops profile, its Jinja (env_var, as_number,
+        as_bool, as_text) rendered: what dbt would connect with."""
+        return {str(k): _render(v) for k, v in self._output().items()}
 
     def environ(self) -> dict[str, str]:
         """Environment dbt needs to find the embedded database."""
@@ -111,11 +151,40 @@ class Project:
 
     def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
         """A connection to the embedded DuckDB database."""
-        if read_only and not self.database.exists():
-            raise DatabaseError(
-                f"{self.database} does not exist: run 'revops generate' and 'revops build' first"
-            )
-        try:
-            return duckdb.connect(str(self.database), read_only=read_only)
-        except duckdb.Error as exc:
-            raise DatabaseError(f"cannot open {self.database}: {exc}") from exc
+        return open_duckdb(self.database, read_only=read_only)
+
+
+def _render(value: Any) -> Any:
+    """Render dbt's profile Jinja in one value. A small renderer of dbt's own functions:
+    dbt's would cost every command that reads a profile a dbt import (seconds)."""
+    if isinstance(value, dict):
+        return {k: _render(v) for k, v in value.items()}
+    if not isinstance(value, str) or ("{{" not in value and "{%" not in value):
+        return value
+    from jinja2.sandbox import SandboxedEnvironment
+
+    def env_var(name: str, default: str | None = None) -> str:
+        if name in os.environ:
+            return os.environ[name]
+        if default is None:
+            raise ConfigError(f"profiles.yml needs the environment variable {name}")
+        return default
+
+    env = SandboxedEnvironment()
+    env.globals["env_var"] = env_var
+    env.filters.update(
+        as_number=lambda v: float(v) if "." in str(v) else int(v),
+        as_bool=lambda v: str(v).strip().lower() in ("1", "true", "yes"),
+        as_text=str,
+        as_native=lambda v: v,
+    )
+    rendered = env.from_string(value).render()
+    # dbt renders profiles natively: a value that is one as_number/as_bool expression keeps
+    # that type.
+    filtered = value.strip()
+    if filtered.startswith("{{") and filtered.endswith("}}"):
+        if "as_number" in filtered:
+            return float(rendered) if "." in rendered else int(rendered)
+        if "as_bool" in filtered:
+            return rendered == "True"
+    return rendered

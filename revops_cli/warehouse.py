@@ -10,7 +10,6 @@ method: Spark runs inside this process) are supported; another adapter type rais
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import duckdb
 
 from revops_cli.errors import ConfigError, DatabaseError, one_line
-from revops_cli.project import Project
+from revops_cli.project import Project, open_duckdb
 
 if TYPE_CHECKING:
     from revops_cli.generator.schema import RawTable
@@ -57,12 +56,7 @@ class DuckDBWarehouse:
     @classmethod
     def open(cls, path: Path, read_only: bool = True) -> DuckDBWarehouse:
         """Open a DuckDB file (it must exist when ``read_only``)."""
-        if read_only and not path.exists():
-            raise DatabaseError(f"{path} does not exist")
-        try:
-            return cls(duckdb.connect(str(path), read_only=read_only))
-        except duckdb.Error as exc:
-            raise DatabaseError(f"cannot open {path}: {one_line(exc)}") from exc
+        return cls(open_duckdb(path, read_only=read_only))
 
     def query(self, sql: str) -> tuple[list[str], Rows]:
         try:
@@ -212,18 +206,7 @@ class SparkWarehouse:
 
 def target_output(project: Project) -> dict[str, Any]:
     """The active target's block of the revops profile, with env_var() rendered."""
-    import yaml
-
-    path = project.profiles_dir / "profiles.yml"
-    try:
-        profile = (yaml.safe_load(path.read_text()) or {})["revops"]
-        name = project.target or profile.get("target", "duckdb")
-        output = profile["outputs"][name]
-    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
-        raise ConfigError(
-            f"{path}: no usable 'revops' profile for target {project.target or 'default'}"
-        ) from exc
-    return {str(k): _render(v) for k, v in dict(output).items()}
+    return project.target_output()
 
 
 def postgres_params(output: dict[str, Any]) -> dict[str, Any]:
@@ -485,32 +468,6 @@ def _close(x: Any, y: Any, tolerance: float) -> bool:
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def _render(value: Any) -> Any:
-    """Render dbt's profile Jinja (env_var, as_number, as_bool, as_text) in one value."""
-    if isinstance(value, dict):
-        return {k: _render(v) for k, v in value.items()}
-    if not isinstance(value, str) or ("{{" not in value and "{%" not in value):
-        return value
-    from jinja2.sandbox import SandboxedEnvironment
-
-    def env_var(name: str, default: str | None = None) -> str:
-        if name in os.environ:
-            return os.environ[name]
-        if default is None:
-            raise ConfigError(f"profiles.yml needs the environment variable {name}")
-        return default
-
-    env = SandboxedEnvironment()
-    env.globals["env_var"] = env_var
-    env.filters.update(
-        as_number=lambda v: float(v) if "." in str(v) else int(v),
-        as_bool=lambda v: str(v).strip().lower() in ("1", "true", "yes"),
-        as_text=str,
-        as_native=lambda v: v,
-    )
-    return env.from_string(value).render()
 
 
 def _quote(identifier: str, wh: Warehouse | None = None) -> str:

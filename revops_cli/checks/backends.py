@@ -134,11 +134,11 @@ class DuckDBBackend:
 
     @classmethod
     def for_project(cls, project: Project, *, read_only: bool) -> DuckDBBackend:
-        if not project.database.exists():
-            raise DatabaseError(
-                f"{project.database} does not exist: run 'revops generate' and 'revops build' first"
-            )
-        return cls(project.connect(read_only=read_only))
+        from revops_cli.warehouse import DuckDBWarehouse, connect
+
+        wh = connect(project, read_only=read_only)
+        assert isinstance(wh, DuckDBWarehouse)
+        return cls(wh.con)
 
     def locate(self, name: str, schema: str | None = None) -> Relation | None:
         rows = self.con.execute(
@@ -208,9 +208,9 @@ class SparkBackend:
 
     @classmethod
     def for_project(cls, project: Project) -> SparkBackend:
-        from revops_cli.warehouse import SparkWarehouse, spark_conf, target_output
+        from revops_cli.warehouse import connect
 
-        return cls(SparkWarehouse.open(spark_conf(target_output(project))))
+        return cls(connect(project))
 
     def locate(self, name: str, schema: str | None = None) -> Relation | None:
         from revops_cli.warehouse import columns, relations
@@ -343,9 +343,9 @@ def sqlalchemy_url(project: Project) -> str:
     """A SQLAlchemy URL for the target: REVOPS_CHECKS_SQLALCHEMY_URL, or the dbt profile."""
     if os.environ.get(URL_ENV):
         return os.environ[URL_ENV]
-    from revops_cli.warehouse import postgres_params, target_output
+    from revops_cli.warehouse import postgres_params
 
-    output = target_output(project)
+    output = project.target_output()
     kind = str(output.get("type"))
     if kind == "postgres":
         import sqlalchemy as sa

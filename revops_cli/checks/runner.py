@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from revops_cli.checks import gx
 from revops_cli.checks.backends import (
     Backend,
@@ -25,7 +23,9 @@ from revops_cli.checks.backends import (
 from revops_cli.checks.results import CheckRun, ExpectationResult, errored, from_gx, skipped
 from revops_cli.checks.sql import QueryError, batch_select, parse_query, render_query
 from revops_cli.checks.suites import ExpectationSpec, Suite, load_suites, suite_files
-from revops_cli.errors import ConfigError, DatabaseError, one_line
+from revops_cli.config import ProjectConfig
+from revops_cli.definitions import check_config
+from revops_cli.errors import ConfigError, DatabaseError
 from revops_cli.project import Project
 
 SUITES_DIR = Path("tests") / "expectations"
@@ -33,25 +33,9 @@ DOCS_DIR = "gx_data_docs"
 
 
 def project_vars(project: Project, dbt_vars: str | None = None) -> dict[str, Any]:
-    """dbt_project.yml's vars, with a ``--vars`` YAML override merged in (as dbt does)."""
-    path = project.project_dir / "dbt_project.yml"
-    try:
-        base = (yaml.safe_load(path.read_text()) or {}).get("vars") or {}
-        override = yaml.safe_load(dbt_vars) if dbt_vars else {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"cannot read the vars ({one_line(exc)})") from exc
-    if not isinstance(override, dict):
-        raise ConfigError("--vars must be a YAML mapping, e.g. '{revops: {...}}'")
-    return _merge(dict(base), override)
-
-
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
-            base[key] = _merge(dict(base[key]), value)
-        else:
-            base[key] = value
-    return base
+    """The vars a build with ``dbt_vars`` sees, ``revops`` being the definitions in force
+    (``revops_overrides`` merged in): the suites read the same values as dbt."""
+    return ProjectConfig.load(project.project_dir, dbt_vars).resolved_vars
 
 
 def target_dir(project: Project) -> Path:
@@ -106,7 +90,9 @@ def run_checks(
         backend: another warehouse connection (tests use it).
     """
     began = time.perf_counter()
-    variables = project_vars(project, dbt_vars)
+    config = ProjectConfig.load(project.project_dir, dbt_vars)
+    check_config(config)  # a mistake in --vars stops here, located in its text
+    variables = config.resolved_vars
     suites = load_project_suites(project, dbt_vars=dbt_vars, suites_dir=suites_dir)
     if select:
         suites = [s for s in suites if any(fnmatch.fnmatchcase(s.name, p) for p in select)]

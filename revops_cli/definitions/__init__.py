@@ -13,64 +13,31 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from revops_cli.config import OVERRIDES_VAR, ProjectConfig, deep_merge, parse_vars
 from revops_cli.definitions.schema import Definitions
-from revops_cli.errors import ConfigError, one_line
+from revops_cli.errors import ConfigError
 from revops_cli.yamlpos import Problem, locate
 
-OVERRIDES_VAR = "revops_overrides"
-
-
-def _read_project(project_dir: Path) -> tuple[Path, str]:
-    path = project_dir / "dbt_project.yml"
-    try:
-        return path, path.read_text()
-    except FileNotFoundError as exc:
-        raise ConfigError(f"no dbt_project.yml in {project_dir}") from exc
+__all__ = [
+    "OVERRIDES_VAR",
+    "check_config",
+    "check_definitions",
+    "deep_merge",
+    "load_definitions",
+    "overrides_from_vars",
+    "validate_config",
+    "validate_definitions",
+]
 
 
 def load_definitions(project_dir: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The definitions in force: vars.revops, with ``overrides`` deep-merged on top."""
-    path, text = _read_project(project_dir)
-    try:
-        project = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {one_line(exc)}") from exc
-    definitions = (project or {}).get("vars", {}).get("revops")
-    if not isinstance(definitions, dict):
-        raise ConfigError(f"{path}: expected a 'revops:' mapping under 'vars:'")
-    return deep_merge(definitions, overrides or {})
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``override`` on top of ``base``, mappings merged key by key (as the dbt macro does)."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+    return deep_merge(ProjectConfig(project_dir).base_definitions, overrides or {})
 
 
 def overrides_from_vars(dbt_vars: str | None) -> dict[str, Any]:
     """The ``revops_overrides`` part of a --vars YAML string."""
-    if not dbt_vars:
-        return {}
-    try:
-        parsed = yaml.safe_load(dbt_vars)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"--vars is not valid YAML: {one_line(exc)}") from exc
-    if not isinstance(parsed, dict):
-        raise ConfigError("--vars must be a YAML mapping, e.g. '{revops_overrides: {...}}'")
-    if "revops" in parsed:
-        raise ConfigError(
-            "--vars 'revops' would replace every definition: override single keys under "
-            f"'{OVERRIDES_VAR}' instead"
-        )
-    value = parsed.get(OVERRIDES_VAR, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"--vars {OVERRIDES_VAR} must be a mapping")
-    return value
+    return dict(parse_vars(dbt_vars).get(OVERRIDES_VAR) or {})
 
 
 def _expected_fields(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
@@ -85,34 +52,38 @@ def _expected_fields(model: type[BaseModel], loc: tuple[str | int, ...]) -> list
 
 
 def validate_definitions(
-    project_dir: Path, overrides: dict[str, Any] | None = None
+    project_dir: Path, overrides: dict[str, Any] | None = None, vars_text: str | None = None
 ) -> list[Problem]:
-    """Every mistake in vars.revops, each as file:line:column with what was expected."""
-    path, text = _read_project(project_dir)
+    """Every mistake in vars.revops (with ``overrides`` or a ``--vars`` text merged in)."""
+    config = ProjectConfig.load(project_dir, vars_text)
+    return validate_config(config, overrides)
+
+
+def validate_config(
+    config: ProjectConfig, overrides: dict[str, Any] | None = None
+) -> list[Problem]:
+    """Every mistake in the definitions in force, each where it was written: a key from
+    dbt_project.yml as file:line:column, a key from ``--vars`` as --vars:line:column."""
+    path = config.path
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(config.text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return [Problem(path, line, col, "dbt_project.yml", f"not valid YAML: {exc}")]
-    data = deep_merge(load_definitions(project_dir), overrides or {})
-    if root is None:
+    base_node, found = locate(root, ["vars", "revops"]) if root is not None else (None, False)
+    if base_node is None or not found:
         return [
             Problem(path, 1, 1, "vars.revops", "missing: the definitions live under vars.revops")
         ]
-    base_node, found = locate(root, ["vars", "revops"])
-    if not found:
-        return [
-            Problem(path, 1, 1, "vars.revops", "missing: the definitions live under vars.revops")
-        ]
+    overrides = deep_merge(config.overrides, overrides or {})
+    vars_node = _overrides_node(config.vars_text)
     try:
-        Definitions.model_validate(data)
+        Definitions.model_validate(deep_merge(config.base_definitions, overrides))
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            node, _ = locate(base_node, list(loc), key_node=err["type"] == "extra_forbidden")
-            key = ".".join(["vars", "revops", *(str(k) for k in loc)])
             message = err["msg"]
             if err["type"] == "extra_forbidden":
                 close = difflib.get_close_matches(
@@ -123,16 +94,52 @@ def validate_definitions(
                 message = "required key is missing"
             elif "input" in err and not isinstance(err["input"], dict | list):
                 message = f"{message}, got {err['input']!r}"
+            key_node = err["type"] == "extra_forbidden"
+            if vars_node is not None and _sets(overrides, loc):
+                node, _ = locate(vars_node, list(loc), key_node=key_node)
+                where, key = Path("--vars"), ".".join([OVERRIDES_VAR, *(str(k) for k in loc)])
+            else:
+                node, _ = locate(base_node, list(loc), key_node=key_node)
+                where, key = path, ".".join(["vars", "revops", *(str(k) for k in loc)])
             problems.append(
-                Problem(path, node.start_mark.line + 1, node.start_mark.column + 1, key, message)
+                Problem(where, node.start_mark.line + 1, node.start_mark.column + 1, key, message)
             )
         return problems
     return []
 
 
+def _overrides_node(vars_text: str | None) -> yaml.Node | None:
+    """The ``revops_overrides`` node of a --vars text, for positions in it."""
+    if not vars_text:
+        return None
+    try:
+        root = yaml.compose(vars_text)
+    except yaml.YAMLError:
+        return None
+    if root is None:
+        return None
+    node, found = locate(root, [OVERRIDES_VAR])
+    return node if found else None
+
+
+def _sets(overrides: dict[str, Any], loc: tuple[str | int, ...]) -> bool:
+    """True when the overrides set the value at ``loc`` (so a mistake there is theirs)."""
+    node: Any = overrides
+    for key in loc:
+        if not isinstance(node, dict) or key not in node:
+            return False
+        node = node[key]
+    return True
+
+
 def check_definitions(project_dir: Path, overrides: dict[str, Any] | None = None) -> None:
     """Raise ConfigError naming the first mistake (and how many more) if any."""
-    problems = validate_definitions(project_dir, overrides)
+    check_config(ProjectConfig.load(project_dir), overrides)
+
+
+def check_config(config: ProjectConfig, overrides: dict[str, Any] | None = None) -> None:
+    """Raise ConfigError naming the first mistake (and how many more) if any."""
+    problems = validate_config(config, overrides)
     if problems:
         more = (
             f" (and {len(problems) - 1} more: run 'revops definitions validate')"

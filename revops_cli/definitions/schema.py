@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Literal
+from datetime import date, datetime
+from itertools import pairwise
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -112,6 +113,83 @@ class Pii(Strict):
     expose_email: bool
 
 
+Priority = Literal["urgent", "high", "normal", "low"]
+
+
+class HealthWeights(Strict):
+    usage_trend: float = Field(ge=0, le=1)
+    support_load: float = Field(ge=0, le=1)
+    csat: float = Field(ge=0, le=1)
+    payment_issues: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> HealthWeights:
+        total = self.usage_trend + self.support_load + self.csat + self.payment_issues
+        if abs(total - 1) > 1e-9:
+            raise ValueError(f"the weights must sum to 1, they sum to {total:g}")
+        return self
+
+
+class HealthColours(Strict):
+    green_min_score: float = Field(ge=0, le=100)
+    yellow_min_score: float = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HealthColours:
+        if self.yellow_min_score > self.green_min_score:
+            raise ValueError("yellow_min_score must not be above green_min_score")
+        return self
+
+
+class SupportSlaHours(Strict):
+    first_response: dict[Priority, float]
+    resolution: dict[Priority, float]
+
+    @model_validator(mode="after")
+    def _every_priority(self) -> SupportSlaHours:
+        for name in ("first_response", "resolution"):
+            hours = getattr(self, name)
+            missing = sorted(set(get_args(Priority)) - set(hours))
+            if missing:
+                raise ValueError(f"{name} needs hours for every priority, missing {missing}")
+            bad = {k: v for k, v in hours.items() if v <= 0}
+            if bad:
+                raise ValueError(f"{name} hours must be positive, got {bad}")
+        return self
+
+
+class Health(Strict):
+    weights: HealthWeights
+    colours: HealthColours
+    window_weeks: int = Field(ge=1)
+    max_tickets_per_window: float = Field(gt=0)
+    csat_default_score: float = Field(ge=0, le=100)
+    max_payment_issues: float = Field(gt=0)
+    support_sla_hours: SupportSlaHours
+
+
+class Collections(Strict):
+    aging_bucket_upper_days: list[int] = Field(min_length=1)
+    write_off_after_days: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _increasing(self) -> Collections:
+        days = self.aging_bucket_upper_days
+        if days[0] <= 0 or any(b <= a for a, b in pairwise(days)):
+            raise ValueError(f"aging_bucket_upper_days must be positive and increasing, got {days}")
+        return self
+
+
+class Revenue(Strict):
+    as_of: datetime | None = None
+    contract_months: int = Field(ge=1)
+
+
+class DataQuality(Strict):
+    lead_source_completeness_min: float = Field(ge=0, le=1)
+    min_crm_contacts: int = Field(ge=0)
+
+
 class Definitions(Strict):
     """vars.revops: the contract between marketing, sales, customer success and finance."""
 
@@ -122,8 +200,7 @@ class Definitions(Strict):
     attribution: Attribution
     pii: Pii
     slas: Slas
-    # Sections owned by other parts of the project; each validates its own keys.
-    health: dict[str, Any] | None = None
-    collections: dict[str, Any] | None = None
-    revenue: dict[str, Any] | None = None
-    data_quality: dict[str, Any] | None = None
+    health: Health
+    collections: Collections
+    revenue: Revenue
+    data_quality: DataQuality

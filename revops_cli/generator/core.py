@@ -24,6 +24,7 @@ from revops_cli.generator.dirt import Injected, inject_hard_dirt
 from revops_cli.generator.funnel import Rows, ids, simulate_funnel
 from revops_cli.generator.schema import RAW_TABLES
 from revops_cli.generator.writer import RawWriter, create_raw_schemas, insert_arrow
+from revops_cli.project import open_duckdb
 
 #: Leads at scale 1.
 LEADS_PER_SCALE = 5_000
@@ -158,10 +159,7 @@ def generate(
         rates=rates,
     )
     database.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(database))
-    except duckdb.Error as exc:
-        raise DatabaseError(f"cannot open {database}: {exc}") from exc
+    con = open_duckdb(database, read_only=False)
     leads = max(1, round(LEADS_PER_SCALE * scale))
     result = GenerationResult(database, seed, scale, leads, start, end)
     try:

@@ -30,6 +30,7 @@ from revops_cli.metrics.catalog import Catalog, load_catalog
 from revops_cli.metrics.plan import TOTAL, Plan, build_plan
 from revops_cli.metrics.render import Definition, Renderer
 from revops_cli.metrics.request import Request
+from revops_cli.metrics.spec import VarRef
 
 MODELS_DIR = Path("models") / "metrics"
 STAGES_DIR = MODELS_DIR / "stages"
@@ -110,6 +111,7 @@ class DbtJinja(Dialect):
             exp.DateAdd: _dateadd,
             exp.TimestampAdd: _dateadd,
             exp.WithinGroup: _within_group,
+            Definition: lambda self, node: "{{ " + _amount(self, node) + " }}",
         }
 
         def datatype_sql(self, expression: exp.DataType) -> str:
@@ -380,7 +382,7 @@ def _catalog_sql(catalog: Catalog, plan: Plan) -> str:
     rows = []
     for out in plan.outputs:
         row = catalog_row(catalog, out.metric.name)
-        values = [
+        values: list[exp.Expr] = [
             exp.Null()
             if row[c] is None
             else exp.Literal.number(row[c])
@@ -388,6 +390,15 @@ def _catalog_sql(catalog: Catalog, plan: Plan) -> str:
             else exp.Literal.string(str(row[c]))
             for c, _, _ in catalog_columns()
         ]
+        target = out.metric.target
+        if target is not None and isinstance(target.value, VarRef):
+            # A target defined in dbt_project.yml is read there, so a what-if build moves it.
+            values[[c for c, _, _ in catalog_columns()].index("target_value")] = Definition(
+                this=target.value.var,
+                value=exp.Literal.number(row["target_value"]),
+                sign=exp.Literal.number(1),
+                scale=exp.Literal.number(1),
+            )
         rows.append("        " + _sql(exp.Tuple(expressions=values), pretty=False))
     names = [c for c, _, _ in catalog_columns()]
     final = exp.select(

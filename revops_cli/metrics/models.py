@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from revops_cli.errors import ConfigError
+from revops_cli.config import read_project_file
 from revops_cli.project import target_dir
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -59,10 +59,7 @@ def _schema_for(config: dict[str, Any], parts: list[str], default: str) -> str:
 
 def load_models(project_dir: Path) -> dict[str, Model]:
     """Every model with a .sql file under models/, with its documented columns."""
-    try:
-        project = yaml.load((project_dir / "dbt_project.yml").read_text(), Loader=_LOADER) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read {project_dir / 'dbt_project.yml'}: {exc}") from exc
+    project = read_project_file(project_dir)[2]
     name = str(project.get("name", "revops"))
     config = (project.get("models") or {}).get(name) or {}
     root = project_dir / "models"

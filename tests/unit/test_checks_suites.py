@@ -9,6 +9,7 @@ import pytest
 
 from revops_cli.checks.runner import load_project_suites
 from revops_cli.checks.suites import SuiteError, load_suite
+from revops_cli.errors import ConfigError
 from revops_cli.project import Project
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -75,13 +76,23 @@ def test_the_shipped_suites_all_load() -> None:
     assert lead.mostly == 0.95  # from vars.revops.data_quality in dbt_project.yml
 
 
-def test_vars_overrides_reach_the_thresholds() -> None:
+def test_what_if_overrides_reach_the_thresholds() -> None:
+    # revops_overrides, as `revops build --vars` takes it, moves the suites as it moves dbt.
     project = Project.resolve(project_dir=PROJECT_DIR)
     suites = load_project_suites(
-        project, dbt_vars="{revops: {data_quality: {lead_source_completeness_min: 0.5}}}"
+        project,
+        dbt_vars="{revops_overrides: {data_quality: {lead_source_completeness_min: 0.5}}}",
     )
     contacts = next(s for s in suites if s.name == "stg_crm__contacts")
     assert next(e for e in contacts.expectations if e.name == "lead_source_present").mostly == 0.5
+
+
+def test_the_whole_definitions_var_is_refused_as_build_refuses_it() -> None:
+    project = Project.resolve(project_dir=PROJECT_DIR)
+    with pytest.raises(ConfigError, match="revops_overrides"):
+        load_project_suites(
+            project, dbt_vars="{revops: {data_quality: {lead_source_completeness_min: 0.5}}}"
+        )
 
 
 MISTAKES = [
