@@ -363,6 +363,17 @@ def test_a_month_in_progress_is_not_reported_as_closed(
     assert june["is_partial_period"] is True
     assert june["mrr"] is None
     assert max(months) == "2025-06-01"
+    # Nothing in the revenue, collections and health marts runs past the last closed day
+    # (2025-06-14): receivables are aged to that day, retention ends in May, and the last
+    # health week is the last whole one by then (Mon 2025-06-02 - Sun 2025-06-08; the
+    # week of June 9th ends on the 15th, after it).
+    assert one(con, "select max(as_of_date) from marts.fct_invoice_aging") == (date(2025, 6, 14),)
+    assert one(con, "select max(end_month_start_date) from marts.fct_revenue_retention") == (
+        date(2025, 5, 1),
+    )
+    assert one(
+        con, "select max(week_start_date), max(week_end_date) from marts.fct_account_health"
+    ) == (date(2025, 6, 2), date(2025, 6, 8))
 
 
 def _lead_source_present(summary: dict[str, Any]) -> dict[str, Any]:

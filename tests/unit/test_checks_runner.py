@@ -40,14 +40,18 @@ CONTACTS = [
 
 
 def make_project(tmp_path: Path, suites: dict[str, str], min_completeness: float = 0.85) -> Project:
-    """A throwaway project: its own vars, the real seeds' currencies, a DuckDB file."""
+    """A throwaway project: the real definitions with its own completeness bar, the real
+    seeds' currencies, a DuckDB file."""
     root = tmp_path / "project"
     (root / "profiles").mkdir(parents=True)
     (root / "seeds").mkdir()
     (root / "tests" / "expectations").mkdir(parents=True)
+    # The real project file (every definition is validated), with its own completeness bar.
+    project = (PROJECT_DIR / "dbt_project.yml").read_text()
+    bar = "lead_source_completeness_min: 0.95"
+    assert project.count(bar) == 1
     (root / "dbt_project.yml").write_text(
-        "name: t\nvars:\n  revops:\n    data_quality:\n"
-        f"      lead_source_completeness_min: {min_completeness}\n"
+        project.replace(bar, f"lead_source_completeness_min: {min_completeness}")
     )
     (root / "profiles" / "profiles.yml").write_text(
         (PROJECT_DIR / "profiles" / "profiles.yml").read_text()
