@@ -55,6 +55,14 @@ LF = "marts.fct_lead_funnel"
 OPP = "marts.fct_opportunities"
 MP = "marts.fct_marketing_performance"
 MRR = "marts.fct_mrr"
+#: Active users' quotas in USD (the demo's reporting currency) at the as-of month's rate,
+#: from staging and the rates seed.
+QUOTAS = (
+    "(select u.monthly_quota_amount * r.usd_per_unit as quota_usd, u.is_active"
+    " from staging.stg_crm__users as u join reference.currency_rates as r"
+    " on r.currency_code = u.quota_currency_code and cast(r.rate_month as date) ="
+    " (select date_trunc('month', last_closed_date) from marts.dim_as_of)) as quotas"
+)
 INV = "marts.fct_invoices"
 
 
@@ -165,10 +173,10 @@ REFERENCE: dict[str, str] = {
     "open_opportunities": last_sum(
         "sum(open_opportunity_count)", PIPELINE, "date_day", grain="day"
     ),
-    "sales_quota": snapshot("sum(monthly_quota_amount)", "marts.dim_users", "is_active"),
+    "sales_quota": snapshot("sum(quota_usd)", QUOTAS, "is_active"),
     "pipeline_coverage": combine(
         "p.value / q.value",
-        q=snapshot("sum(monthly_quota_amount)", "marts.dim_users", "is_active"),
+        q=snapshot("sum(quota_usd)", QUOTAS, "is_active"),
         p=last_sum("sum(open_reporting_amount)", PIPELINE, "date_day", grain="day"),
     ),
     "deals_won": WON,

@@ -55,6 +55,10 @@ ROWS: dict[str, list[dict[str, Any]]] = {
         {"user_id": "U1", "full_name": "Ada Seller", "email": "ada@seller.example", "team": "ae",
          "role": "account_executive", "monthly_quota_amount": 1000, "quota_currency": "USD",
          "is_active": True, "created_at": "2024-12-01T00:00:00Z"},
+        # A second seller, in Berlin, with a quota in euros.
+        {"user_id": "U2", "full_name": "Bea Seller", "email": "bea@seller.example",
+         "team": "ae", "role": "account_executive", "monthly_quota_amount": 500,
+         "quota_currency": "EUR", "is_active": True, "created_at": "2025-01-01T00:00:00Z"},
     ],
     "crm.accounts": [
         {"account_id": f"A{i}", "account_name": f"Account {i}", "website_domain": f"a{i}.example",
@@ -81,6 +85,20 @@ ROWS: dict[str, list[dict[str, Any]]] = {
          "lead_source": None if i == 20 else "organic_search", "owner_id": "U1",
          "created_at": f"2025-02-{i:02d}T09:00:00Z"}
         for i in range(2, 21)
+    ],
+    # One campaign touched L2 the day before it was created, and again in June (the month
+    # in progress at the as-of).
+    "marketing.campaigns": [
+        {"campaign_id": "CMP1", "campaign_name": "Search", "channel": "paid_search",
+         "utm_source": "google", "utm_medium": "cpc", "utm_campaign": "search_2025",
+         "budget_amount": 1000, "currency_code": "USD", "started_on": "2025-01-01T00:00:00Z",
+         "ended_on": "2025-12-31T00:00:00Z"},
+    ],
+    "marketing.touches": [
+        {"touch_id": f"T{n}", "contact_id": "L2", "touch_type": "ad_click",
+         "utm_source": "google", "utm_medium": "cpc", "utm_campaign": "search_2025",
+         "occurred_at": at}
+        for n, at in ((1, "2025-02-01T12:00:00Z"), (2, "2025-06-10T12:00:00Z"))
     ],
     "crm.lifecycle_events": [
         {"event_id": "E1", "contact_id": "L1", "event_type": "form_submitted",
@@ -313,6 +331,16 @@ def test_dso_adds_receivables_in_one_currency(business: Path) -> None:
     assert may["dso"] == pytest.approx(float(ar / invoiced * 31))
 
 
+def test_quotas_in_two_currencies_add_up_in_the_reporting_currency(business: Path) -> None:
+    # USD 1,000 + EUR 500: a current setting, valued at the as-of month's rate (June, the
+    # month holding the last closed day), reported for that month only.
+    quota = usd("1000", "USD", "2025-06") + usd("500", "EUR", "2025-06")
+    assert quota != Decimal("1500")
+    months = query(business, "sales_quota")
+    assert months["2025-06-01"]["sales_quota"] == pytest.approx(float(quota))
+    assert [m for m, v in months.items() if v["sales_quota"] is not None] == ["2025-06-01"]
+
+
 def test_bookings_are_converted_at_the_close_months_rate(
     business: Path, con: duckdb.DuckDBPyConnection
 ) -> None:
@@ -374,6 +402,11 @@ def test_a_month_in_progress_is_not_reported_as_closed(
     assert one(
         con, "select max(week_start_date), max(week_end_date) from marts.fct_account_health"
     ) == (date(2025, 6, 2), date(2025, 6, 8))
+    # The marketing mart keeps June's touch, flagged as a month in progress.
+    assert con.execute(
+        """select month_start_date, touches, leads, is_partial_month
+        from marts.fct_marketing_performance order by 1"""
+    ).fetchall() == [(date(2025, 2, 1), 1, 1, False), (date(2025, 6, 1), 1, 0, True)]
 
 
 def _lead_source_present(summary: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 {#- Per campaign and month: spend, touches, and the leads the campaign brought (first touch)
     as they moved through the funnel, with cost per lead, MQL, qualified opportunity and CAC.
-    Each stage is counted in the month it was reached. -#}
+    Each stage is counted in the month it was reached. A month after the last closed one (the
+    data's as-of) is flagged partial: its counts are the month so far. -#}
 with
 
 campaigns as (
@@ -25,6 +26,10 @@ opportunities as (
 
 rates as (
     select * from {{ ref('int_fx_rates_reporting') }}
+),
+
+as_of as (
+    select * from {{ ref('int_revenue_as_of') }}
 ),
 
 spend_monthly as (
@@ -120,8 +125,10 @@ joined as (
         {% for name, column in stages %}
             coalesce(stages_monthly.{{ name }}, 0) as {{ name }},
         {% endfor %}
-        coalesce(stages_monthly.won_reporting_amount, 0) as won_amount
+        coalesce(stages_monthly.won_reporting_amount, 0) as won_amount,
+        keys.month_start_date > as_of.last_closed_month_start_date as is_partial_month
     from keys
+    cross join as_of
     inner join campaigns
         on keys.campaign_id = campaigns.campaign_id
     left join spend_monthly
@@ -156,7 +163,8 @@ final as (
         cast(spend / nullif(mqls, 0) as decimal(18, 2)) as cost_per_mql,
         cast(spend / nullif(opportunities, 0) as decimal(18, 2))
             as cost_per_qualified_opportunity,
-        cast(spend / nullif(won_deals, 0) as decimal(18, 2)) as customer_acquisition_cost
+        cast(spend / nullif(won_deals, 0) as decimal(18, 2)) as customer_acquisition_cost,
+        is_partial_month
     from joined
 )
 

@@ -10,7 +10,7 @@ WITH agg__dim_users__snapshot AS (
     SELECT
       p.period_start,
       f.is_active AS _filter_1,
-      f.monthly_quota_amount AS _value_1
+      f.monthly_quota_reporting_amount AS _value_1
     FROM {{ ref('dim_users') }} AS f
     CROSS JOIN {{ ref('metric_periods') }} AS p
     WHERE
