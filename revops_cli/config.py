@@ -24,8 +24,8 @@ PROJECT_FILE = "dbt_project.yml"
 DEFINITIONS_VAR = "revops"
 OVERRIDES_VAR = "revops_overrides"
 
-#: (dbt_project.yml path, size, mtime) -> its text and parsed content, for this process.
-_FILES: dict[tuple[str, int, int], tuple[str, dict[str, Any]]] = {}
+#: (dbt_project.yml path, inode, size, mtime, ctime) -> its text and parsed content.
+_FILES: dict[tuple[str, int, int, int, int], tuple[str, dict[str, Any]]] = {}
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -35,7 +35,7 @@ def read_project_file(project_dir: Path) -> tuple[Path, str, dict[str, Any]]:
     path = project_dir / PROJECT_FILE
     try:
         st = path.stat()
-        key = (str(path), st.st_size, st.st_mtime_ns)
+        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         if key not in _FILES:
             text = path.read_text()
             _FILES[key] = (text, _parse_project(path, text))
@@ -60,14 +60,12 @@ def _parse_project(path: Path, text: str) -> dict[str, Any]:
 def parse_vars(text: str | None) -> dict[str, Any]:
     """A ``--vars`` YAML string as a mapping; ``revops`` itself is refused (it would replace
     every definition), overrides go under ``revops_overrides``."""
-    if not text:
+    if text is None or not text.strip():
         return {}
     try:
         parsed = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"--vars is not valid YAML: {one_line(exc)}") from exc
-    if parsed is None:
-        return {}
     if not isinstance(parsed, dict):
         raise ConfigError("--vars must be a YAML mapping, e.g. '{revops_overrides: {...}}'")
     if DEFINITIONS_VAR in parsed:
@@ -75,7 +73,7 @@ def parse_vars(text: str | None) -> dict[str, Any]:
             f"--vars '{DEFINITIONS_VAR}' would replace every definition: override single keys "
             f"under '{OVERRIDES_VAR}' instead"
         )
-    if not isinstance(parsed.get(OVERRIDES_VAR, {}), dict):
+    if not isinstance(parsed.get(OVERRIDES_VAR) or {}, dict):
         raise ConfigError(f"--vars {OVERRIDES_VAR} must be a mapping")
     return parsed
 
@@ -110,14 +108,28 @@ class ProjectConfig:
     def path(self) -> Path:
         return self.project_dir / PROJECT_FILE
 
+    @cached_property
+    def _file(self) -> tuple[str, dict[str, Any]]:
+        """The file as first read by this instance (one version for all its answers)."""
+        _, text, data = read_project_file(self.project_dir)
+        return text, data
+
     @property
     def text(self) -> str:
-        return read_project_file(self.project_dir)[1]
+        return self._file[0]
 
     @property
     def project(self) -> dict[str, Any]:
         """dbt_project.yml, parsed."""
-        return read_project_file(self.project_dir)[2]
+        return self._file[1]
+
+    @property
+    def project_vars(self) -> dict[str, Any]:
+        """dbt_project.yml's own vars."""
+        base = self.project.get("vars") or {}
+        if not isinstance(base, dict):
+            raise ConfigError(f"{self.path}: 'vars' must be a mapping")
+        return base
 
     @cached_property
     def cli_vars(self) -> dict[str, Any]:
@@ -127,10 +139,7 @@ class ProjectConfig:
     @cached_property
     def vars(self) -> dict[str, Any]:
         """The vars dbt sees: the project's, each replaced whole by one given in --vars."""
-        base = self.project.get("vars") or {}
-        if not isinstance(base, dict):
-            raise ConfigError(f"{self.path}: 'vars' must be a mapping")
-        return {**base, **self.cli_vars}
+        return {**self.project_vars, **self.cli_vars}
 
     @property
     def overrides(self) -> dict[str, Any]:
@@ -143,7 +152,7 @@ class ProjectConfig:
     @property
     def base_definitions(self) -> dict[str, Any]:
         """vars.revops as written in dbt_project.yml."""
-        value = (self.project.get("vars") or {}).get(DEFINITIONS_VAR)
+        value = self.project_vars.get(DEFINITIONS_VAR)
         if not isinstance(value, dict):
             raise ConfigError(f"{self.path}: expected a '{DEFINITIONS_VAR}:' mapping under 'vars:'")
         return value

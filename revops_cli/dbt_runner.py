@@ -107,7 +107,7 @@ def run_dbt(
     ]
     if project.target:
         cli_args += ["--target", project.target]
-    if dbt_vars:
+    if dbt_vars and dbt_vars.strip():
         cli_args += ["--vars", dbt_vars]
     cli_args += args or []
     result = BuildResult(command=cli_args)

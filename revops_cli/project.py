@@ -42,12 +42,16 @@ _TARGET_TYPES: dict[str, str] = {}
 _PROFILES: dict[str, dict[str, Any]] = {}
 
 
-def open_duckdb(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+def open_duckdb(
+    path: Path, read_only: bool = True, create: bool = False
+) -> duckdb.DuckDBPyConnection:
     """Open a DuckDB file: the one place revops does (the CLI, the checks, the generator).
+    A missing file is an error unless ``create`` (the generator makes one; a query or a
+    check must not leave an empty database behind a typo in --database).
 
     DuckDB allows one writer per file; when another process holds it, the error says so.
     """
-    if read_only and not path.exists():
+    if not create and not path.exists():
         raise DatabaseError(
             f"{path} does not exist: run 'revops generate' and 'revops build' first"
         )
@@ -55,7 +59,7 @@ def open_duckdb(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
         message = one_line(exc)
-        if "lock" in message.lower():
+        if "could not set lock" in message.lower() or "conflicting lock" in message.lower():
             raise DatabaseError(
                 f"{path} is open in another process (a BI tool, a notebook, another revops "
                 f"command): DuckDB allows one writer per file; close it and retry ({message})"
@@ -103,7 +107,7 @@ class Project:
             st = path.stat()
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from exc
-        key = f"{path}|{st.st_size}|{st.st_mtime_ns}|{self.target or ''}"
+        key = f"{path}|{st.st_size}|{st.st_mtime_ns}|{self.target_name() or ''}"
         remembered = target_dir(self.project_dir) / "metric_queries" / "targets.json"
         if key not in _TARGET_TYPES:
             with contextlib.suppress(OSError, ValueError):
@@ -116,51 +120,61 @@ class Project:
         return _TARGET_TYPES[key]
 
     def _target_type(self) -> str:
-        return str(self._output().get("type"))
+        return str(_render(self._output()["type"], "type"))
+
+    def target_name(self) -> str | None:
+        """The target chosen: --target, else DBT_TARGET (as dbt reads it), else the
+        profile's default."""
+        return self.target or os.environ.get("DBT_TARGET") or None
 
     def _output(self) -> dict[str, Any]:
         """The active target's block of the revops profile, as written."""
+        import yaml
+
         path = self.profiles_dir / "profiles.yml"
+        chosen = self.target_name()
         try:
             st = path.stat()
-            key = f"{path}|{st.st_size}|{st.st_mtime_ns}"
+            key = f"{path}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
             if key not in _PROFILES:
-                import yaml
-
                 _PROFILES[key] = yaml.safe_load(path.read_text()) or {}
             profile = _PROFILES[key]["revops"]
-            name = self.target or profile.get("target", "duckdb")
-            output = dict(profile["outputs"][name])
-            if "type" not in output:
-                raise KeyError("type")
-            return output
-        except (OSError, KeyError, TypeError, AttributeError, ValueError) as exc:
+            name = chosen or _render(profile.get("target", "duckdb"), "target")
+            output = profile["outputs"][name]
+            if not isinstance(output, dict) or "type" not in output:
+                raise KeyError(f"{name}: a mapping with a 'type'")
+            return dict(output)
+        except (OSError, KeyError, TypeError, AttributeError, ValueError, yaml.YAMLError) as exc:
             raise ConfigError(
-                f"{path}: no usable 'revops' profile for target {self.target or 'default'} "
+                f"{path}: no usable 'revops' profile for target {chosen or 'default'} "
                 f"({one_line(exc)})"
             ) from exc
 
     def target_output(self) -> dict[str, Any]:
         """The active target's block of the revops profile, its Jinja (env_var, as_number,
         as_bool, as_text) rendered: what dbt would connect with."""
-        return {str(k): _render(v) for k, v in self._output().items()}
+        return {str(k): _render(v, str(k)) for k, v in self._output().items()}
 
     def environ(self) -> dict[str, str]:
         """Environment dbt needs to find the embedded database."""
         return {DATABASE_ENV: str(self.database)}
 
     def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-        """A connection to the embedded DuckDB database."""
+        """A connection to the embedded DuckDB database (it must exist)."""
         return open_duckdb(self.database, read_only=read_only)
 
 
-def _render(value: Any) -> Any:
-    """Render dbt's profile Jinja in one value. A small renderer of dbt's own functions:
-    dbt's would cost every command that reads a profile a dbt import (seconds)."""
+def _render(value: Any, key: str) -> Any:
+    """Render dbt's profile Jinja in one value (``key`` names it in errors). A small renderer
+    of dbt's own functions: dbt's would cost every command that reads a profile a dbt
+    import (seconds)."""
     if isinstance(value, dict):
-        return {k: _render(v) for k, v in value.items()}
+        return {k: _render(v, f"{key}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_render(v, key) for v in value]
     if not isinstance(value, str) or ("{{" not in value and "{%" not in value):
         return value
+    import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
     def env_var(name: str, default: str | None = None) -> str:
@@ -178,13 +192,16 @@ def _render(value: Any) -> Any:
         as_text=str,
         as_native=lambda v: v,
     )
-    rendered = env.from_string(value).render()
-    # dbt renders profiles natively: a value that is one as_number/as_bool expression keeps
-    # that type.
-    filtered = value.strip()
-    if filtered.startswith("{{") and filtered.endswith("}}"):
-        if "as_number" in filtered:
-            return float(rendered) if "." in rendered else int(rendered)
-        if "as_bool" in filtered:
-            return rendered == "True"
+    try:
+        rendered = env.from_string(value).render()
+        # dbt renders profiles natively: a value that is one as_number/as_bool expression
+        # keeps that type.
+        filtered = value.strip()
+        if filtered.startswith("{{") and filtered.endswith("}}"):
+            if "as_number" in filtered:
+                return float(rendered) if "." in rendered else int(rendered)
+            if "as_bool" in filtered:
+                return rendered == "True"
+    except (jinja2.TemplateError, ValueError, TypeError) as exc:
+        raise ConfigError(f"profiles.yml: cannot render {key} ({one_line(exc)})") from exc
     return rendered

@@ -32,7 +32,7 @@ __all__ = [
 
 def load_definitions(project_dir: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The definitions in force: vars.revops, with ``overrides`` deep-merged on top."""
-    return deep_merge(ProjectConfig(project_dir).base_definitions, overrides or {})
+    return deep_merge(ProjectConfig.load(project_dir).definitions, overrides or {})
 
 
 def overrides_from_vars(dbt_vars: str | None) -> dict[str, Any]:
@@ -65,17 +65,14 @@ def validate_config(
     """Every mistake in the definitions in force, each where it was written: a key from
     dbt_project.yml as file:line:column, a key from ``--vars`` as --vars:line:column."""
     path = config.path
-    try:
-        root = yaml.compose(config.text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return [Problem(path, line, col, "dbt_project.yml", f"not valid YAML: {exc}")]
+    root = yaml.compose(config.text)  # valid: ProjectConfig parsed it
     base_node, found = locate(root, ["vars", "revops"]) if root is not None else (None, False)
-    if base_node is None or not found:
+    if root is None or base_node is None or not found:
         return [
             Problem(path, 1, 1, "vars.revops", "missing: the definitions live under vars.revops")
         ]
+    cli_overrides = deep_merge(config.cli_vars.get(OVERRIDES_VAR) or {}, overrides or {})
+    file_overrides = config.project_vars.get(OVERRIDES_VAR) or {}
     overrides = deep_merge(config.overrides, overrides or {})
     vars_node = _overrides_node(config.vars_text)
     try:
@@ -95,9 +92,14 @@ def validate_config(
             elif "input" in err and not isinstance(err["input"], dict | list):
                 message = f"{message}, got {err['input']!r}"
             key_node = err["type"] == "extra_forbidden"
-            if vars_node is not None and _sets(overrides, loc):
+            if loc and loc[-1] == "[key]":  # a mapping's key is wrong: point at the key
+                loc, key_node = loc[:-1], True
+            if vars_node is not None and _sets(cli_overrides, loc):
                 node, _ = locate(vars_node, list(loc), key_node=key_node)
                 where, key = Path("--vars"), ".".join([OVERRIDES_VAR, *(str(k) for k in loc)])
+            elif _sets(file_overrides, loc):
+                node, _ = locate(root, ["vars", OVERRIDES_VAR, *loc], key_node=key_node)
+                where, key = path, ".".join(["vars", OVERRIDES_VAR, *(str(k) for k in loc)])
             else:
                 node, _ = locate(base_node, list(loc), key_node=key_node)
                 where, key = path, ".".join(["vars", "revops", *(str(k) for k in loc)])
@@ -126,7 +128,11 @@ def _sets(overrides: dict[str, Any], loc: tuple[str | int, ...]) -> bool:
     """True when the overrides set the value at ``loc`` (so a mistake there is theirs)."""
     node: Any = overrides
     for key in loc:
-        if not isinstance(node, dict) or key not in node:
+        if isinstance(node, dict):
+            found = key in node
+        else:
+            found = isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
+        if not found:
             return False
         node = node[key]
     return True

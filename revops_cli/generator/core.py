@@ -159,7 +159,7 @@ def generate(
         rates=rates,
     )
     database.parent.mkdir(parents=True, exist_ok=True)
-    con = open_duckdb(database, read_only=False)
+    con = open_duckdb(database, read_only=False, create=True)
     leads = max(1, round(LEADS_PER_SCALE * scale))
     result = GenerationResult(database, seed, scale, leads, start, end)
     try:

@@ -22,7 +22,11 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 def small_company(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
     db = tmp_path_factory.mktemp("tenth") / "revops.duckdb"
     generate(db, PROJECT_DIR, seed=3, scale=0.1)
-    result = CliRunner().invoke(cli, ["build", "--database", str(db), "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        ["build", "--project-dir", str(PROJECT_DIR), "--database", str(db), "--format", "json"],
+    )
+    assert result.stdout.lstrip().startswith("{"), result.output
     summary = json.loads(result.stdout)
     failed = [r for r in summary["checks"]["results"] if r["status"] in ("fail", "error")]
     assert result.exit_code == 0, (summary["failed"], failed)
@@ -69,7 +73,11 @@ def test_the_same_small_company_fails_when_its_data_is_wrong(
     with duckdb.connect(str(db)) as con:
         con.execute("update raw_crm.contacts set lead_source = null")
     result = CliRunner().invoke(
-        cli, ["check", "--suite", "stg_crm__contacts", "--database", str(db), "--format", "json"]
+        cli,
+        [
+            *("check", "--project-dir", str(PROJECT_DIR), "--suite", "stg_crm__contacts"),
+            *("--database", str(db), "--format", "json"),
+        ],
     )
     assert result.exit_code == 1, result.output
     [failed] = [r for r in json.loads(result.stdout)["results"] if r["status"] == "fail"]

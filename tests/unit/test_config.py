@@ -37,11 +37,25 @@ def test_vars_merge_as_dbt_merges_them() -> None:
         "write_off_after_days": 90,
     }
     assert config.definitions["slas"]["lead_response_hours"] == 24
-    # The suites read exactly these values.
+    # The suites read the same values.
     project = Project.resolve(project_dir=PROJECT_DIR)
     seen = project_vars(project, config.vars_text)
-    assert seen["revops"] == config.definitions
+    assert seen["revops"]["collections"]["write_off_after_days"] == 90
+    assert seen["revops"]["slas"]["conversion_window_days"] == 90
     assert seen["raw_schema_prefix"] == "src_"
+
+
+@pytest.mark.parametrize("vars_text", ["null", "~", "[1, 2]", "3"])
+def test_vars_that_are_not_a_mapping_are_refused(vars_text: str) -> None:
+    with pytest.raises(ConfigError, match="must be a YAML mapping"):
+        ProjectConfig.load(PROJECT_DIR, vars_text)
+
+
+@pytest.mark.parametrize("vars_text", [None, "", "  ", "{revops_overrides: null}", "{}"])
+def test_empty_vars_change_nothing(vars_text: str | None) -> None:
+    config = ProjectConfig.load(PROJECT_DIR, vars_text)
+    assert config.overrides == {}
+    assert config.definitions == ProjectConfig.load(PROJECT_DIR).base_definitions
 
 
 @pytest.mark.parametrize(
@@ -71,6 +85,16 @@ def test_vars_merge_as_dbt_merges_them() -> None:
             "{revops_overrides: {collections: {aging_bucket_upper_days: [60, 30]}}}",
             "--vars:1:34: revops_overrides.collections",
             "positive and increasing",
+        ),
+        (
+            "{revops_overrides: {lifecycle: {mql: {fit: {seniorities: [ceo]}}}}}",
+            "--vars:1:59: revops_overrides.lifecycle.mql.fit.seniorities.0",
+            "got 'ceo'",
+        ),
+        (
+            "{revops_overrides: {slas: {stagnation_days: {won: 3}}}}",
+            "--vars:1:46: revops_overrides.slas.stagnation_days.won",
+            "Input should be 'discovery', 'demo', 'proposal' or 'negotiation'",
         ),
         (
             "{revops_overrides: {revenue: {as_of: yesterday}}}",
@@ -117,6 +141,21 @@ def test_query_and_build_refuse_a_misspelt_override(tmp_path: Path) -> None:
     assert not db.exists()
 
 
+def test_overrides_written_in_the_project_file_are_located_there(tmp_path: Path) -> None:
+    text = (PROJECT_DIR / "dbt_project.yml").read_text()
+    text += "  revops_overrides:\n    slas:\n      lead_response_hours: -5\n"
+    (tmp_path / "dbt_project.yml").write_text(text)
+    line = text.count("\n") - 1 + 1  # the last line, 1-based
+    [problem] = validate_definitions(tmp_path)
+    assert (problem.key, problem.line, problem.column) == (
+        "vars.revops_overrides.slas.lead_response_hours",
+        line,
+        28,
+    )
+    # ... and they are in force for every reader, as for dbt's var('revops_overrides').
+    assert ProjectConfig.load(tmp_path).definitions["slas"]["lead_response_hours"] == -5
+
+
 def test_a_missing_typed_section_is_named(tmp_path: Path) -> None:
     text = (PROJECT_DIR / "dbt_project.yml").read_text()
     start = text.rindex("    data_quality:\n")
@@ -160,9 +199,49 @@ def test_profile_is_read_and_rendered_in_one_place(
         project.target_output()
 
 
+def test_profile_mistakes_are_one_line_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "profiles.yml").write_text("revops: [\n")
+    project = Project.resolve(project_dir=PROJECT_DIR, profiles_dir=tmp_path)
+    with pytest.raises(ConfigError, match="no usable 'revops' profile"):
+        project.target_output()
+    (tmp_path / "profiles.yml").write_text(
+        "revops:\n  target: pg\n  outputs:\n    pg:\n      type: postgres\n"
+        "      port: \"{{ env_var('REVOPS_TEST_PORT') | as_number }}\"\n"
+    )
+    monkeypatch.setenv("REVOPS_TEST_PORT", "abc")
+    with pytest.raises(ConfigError, match="cannot render port"):
+        project.target_output()
+
+
+def test_dbt_target_chooses_the_target_as_it_does_for_dbt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "profiles.yml").write_text(
+        "revops:\n  target: duck\n  outputs:\n    duck: {type: duckdb, path: x.duckdb}\n"
+        "    pg: {type: postgres, host: localhost}\n"
+    )
+    project = Project.resolve(project_dir=PROJECT_DIR, profiles_dir=tmp_path)
+    assert project.target_output()["type"] == "duckdb"
+    monkeypatch.setenv("DBT_TARGET", "pg")
+    assert project.target_output()["type"] == "postgres"
+    assert project.target_type() == "postgres"
+
+
+def test_a_missing_database_is_never_created_by_a_reader(tmp_path: Path) -> None:
+    db = tmp_path / "typo.duckdb"
+    result = CliRunner().invoke(
+        cli, ["check", "--project-dir", str(PROJECT_DIR), "--database", str(db)]
+    )
+    assert result.exit_code != 0
+    assert "does not exist" in result.output
+    assert not db.exists()
+
+
 def test_a_database_held_by_another_process_says_so(tmp_path: Path) -> None:
     db = tmp_path / "held.duckdb"
-    open_duckdb(db, read_only=False).close()
+    open_duckdb(db, read_only=False, create=True).close()
     holder = subprocess.Popen(
         [
             sys.executable,
