@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Lint compiles models through dbt: keep its database out of the way.
 LINT_DB := target/lint.duckdb
 
-.PHONY: install install-spark demo test lint unit integration test-postgres test-spark format clean bench
+.PHONY: install install-spark install-metricflow demo test lint unit integration test-postgres test-spark test-metricflow format clean bench
 
 # The package's bytecode is written once (this sandbox sets PYTHONDONTWRITEBYTECODE): a
 # cold `revops query` is then about importing DuckDB and one query.
@@ -27,6 +27,13 @@ $(SPARK_STAMP): $(STAMP)
 
 install-spark: $(SPARK_STAMP)
 
+MF_STAMP := $(VENV)/.installed-metricflow
+$(MF_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,metricflow]'
+	touch $(MF_STAMP)
+
+install-metricflow: $(MF_STAMP)
+
 demo: install
 	$(BIN)/revops demo
 
@@ -43,6 +50,7 @@ test: lint
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 	if [ "$${REVOPS_TEST_POSTGRES:-0}" = 1 ]; then $(MAKE) --no-print-directory test-postgres; fi
 	if [ "$${REVOPS_TEST_SPARK:-0}" = 1 ]; then $(MAKE) --no-print-directory test-spark; fi
+	if [ "$${REVOPS_TEST_METRICFLOW:-0}" = 1 ]; then $(MAKE) --no-print-directory test-metricflow; fi
 
 unit: install
 	$(BIN)/python -m pytest tests/unit
@@ -60,6 +68,15 @@ test-postgres: install
 # compared with DuckDB. Spark writes its metastore and tables under a temporary folder.
 test-spark: install-spark
 	TZ=UTC REVOPS_TEST_SPARK=1 $(BIN)/python -m pytest tests/engines/test_spark.py --durations=5
+
+# MetricFlow on the Semantic Layer export of the demo (seed 7), metric by metric and by a
+# dimension, equal to revops query; mf validate-configs with warehouse checks first.
+MF_DB := target/metricflow_lane.duckdb
+test-metricflow: install-metricflow
+	rm -f $(MF_DB)
+	$(BIN)/revops generate --seed 7 --scale 1 --database $(MF_DB) > /dev/null
+	$(BIN)/revops build --database $(MF_DB) --skip-checks --format json > /dev/null
+	$(BIN)/python scripts/metricflow_lane.py --database $(MF_DB)
 
 format: install
 	$(BIN)/ruff format revops_cli tests

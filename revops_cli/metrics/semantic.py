@@ -105,16 +105,27 @@ class _Export:
         model = leaf.model
         tree = parse_expression(text, self.catalog.leaf_columns(metric))
         entity = self.dimension(model, next(iter(self.catalog.models[model].columns)))
-        for col in list(tree.find_all(exp.Column)):
-            self.dimension(model, col.name)
-            data_type = self.catalog.models[model].columns[col.name]
+
+        def reference(node: exp.Expr) -> exp.Expr:
+            if not isinstance(node, exp.Column):
+                return node
+            self.dimension(model, node.name)
+            data_type = self.catalog.models[model].columns[node.name]
             ref = (
-                f"{{{{ TimeDimension('{entity}__{col.name}', 'day') }}}}"
+                f"{{{{ TimeDimension('{entity}__{node.name}', 'day') }}}}"
                 if _is_time(data_type)
-                else f"{{{{ Dimension('{entity}__{col.name}') }}}}"
+                else f"{{{{ Dimension('{entity}__{node.name}') }}}}"
             )
-            col.replace(exp.var(ref))
-        return tree.sql()
+            return exp.var(ref)
+
+        # The root too: a bare boolean column is a filter of its own.
+        return tree.transform(reference).sql()
+
+    def time_present(self, model: str, time: str) -> str:
+        """A metric filter that drops rows without a time (MetricFlow would report them in a
+        period of their own, and count them in totals without metric_time)."""
+        entity = self.dimension(model, time)
+        return f"{{{{ TimeDimension('{entity}__{time}', 'day') }}}} is not null"
 
     def unsupported(self, metric: Metric) -> str | None:
         if isinstance(metric, Simple) and metric.time is None:
@@ -168,6 +179,14 @@ class _Export:
             out["filter"] = self.where(self.catalog.metrics[i.metric], i.filter)
         return out
 
+    def ratio(self, metric: Ratio) -> dict[str, Any]:
+        numerator = self.inp(metric, metric.numerator)
+        denominator = self.inp(metric, metric.denominator)
+        if numerator["name"] == denominator["name"] and "alias" not in numerator:
+            # MetricFlow merges two inputs of one metric unless they are told apart.
+            numerator["alias"] = f"{metric.name}_numerator"
+        return {"numerator": numerator, "denominator": denominator}
+
     def metric(self, metric: Metric) -> dict[str, Any]:
         out: dict[str, Any] = {
             "name": metric.name,
@@ -192,8 +211,8 @@ class _Export:
                     "name": metric.time,
                     "window_choice": "max" if metric.non_additive == "last" else "min",
                 }
-            out["type_params"] = {
-                "measure": self.measure(
+            measure: dict[str, Any] = {
+                "name": self.measure(
                     metric.name,
                     metric.model,
                     metric.time,
@@ -203,14 +222,19 @@ class _Export:
                     extra,
                 )
             }
+            for name in self.catalog.dimensions(metric):
+                self.dimension(metric.model, name)
+            if metric.filled and not metric.non_additive:
+                # revops: an empty period of a count or a sum reads 0, not null (a balance
+                # with no snapshot in the period is null).
+                measure.update(fill_nulls_with=0, join_to_timespine=True)
+            out["type_params"] = {"measure": measure}
+            out["filter"] = self.time_present(metric.model, metric.time)
         elif isinstance(metric, Ratio):
-            out["type_params"] = {
-                "numerator": self.inp(metric, metric.numerator),
-                "denominator": self.inp(metric, metric.denominator),
-            }
+            out["type_params"] = self.ratio(metric)
         elif isinstance(metric, Derived):
             out["type_params"] = {
-                "expr": metric.expr,
+                "expr": guarded(metric.expr),
                 "metrics": [self.inp(metric, i) for i in metric.metrics],
             }
         elif isinstance(metric, Cumulative):
@@ -219,12 +243,17 @@ class _Export:
                 params["window"] = self.window(metric.window)
             if metric.grain_to_date:
                 params["grain_to_date"] = metric.grain_to_date
-            out["type_params"] = {
-                "measure": {"name": metric.metric},
-                "cumulative_type_params": params,
-            }
+            # revops reads a running total at the period's end, not its first day.
+            params["period_agg"] = "last"
+            measure = {"name": metric.metric}
+            source = self.catalog.metrics[metric.metric]
+            if isinstance(source, Simple) and source.filled:
+                measure.update(fill_nulls_with=0, join_to_timespine=True)
+            out["type_params"] = {"measure": measure, "cumulative_type_params": params}
         elif isinstance(metric, Conversion):
             base, conv = metric.steps
+            for name in self.catalog.dimensions(metric):
+                self.dimension(base.model or metric.model, name)
             names = []
             for step, suffix in ((base, "base"), (conv, "conversion")):
                 model = step.model or metric.model
@@ -244,11 +273,40 @@ class _Export:
                     "entity": metric.entity,
                     "calculation": metric.calculation,
                     "base_measure": {"name": names[0]},
-                    "conversion_measure": {"name": names[1]},
+                    # no conversion in a period with base events: 0, as in revops
+                    "conversion_measure": {"name": names[1], "fill_nulls_with": 0},
                     "window": self.window(metric.window),
                 }
             }
         return out
+
+
+def guarded(expr: str) -> str:
+    """A derived expression with every division guarded (``x / nullif(y, 0)``): null where
+    revops gives null, not NaN or infinity."""
+
+    def guard(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Div) and not isinstance(node.expression, exp.Nullif):
+            divisor = node.expression
+            if isinstance(divisor, exp.Literal) and divisor.is_number and float(divisor.name):
+                return node
+            node.set(
+                "expression", exp.Nullif(this=divisor.copy(), expression=exp.Literal.number(0))
+            )
+        return node
+
+    return (
+        parse_expression(expr, _names(expr), what="derived expression", boolean=False)
+        .transform(guard)
+        .sql()
+    )
+
+
+def _names(expr: str) -> list[str]:
+    """The identifiers of an expression (the metric names it reads)."""
+    import sqlglot
+
+    return [c.name for c in sqlglot.parse_one(expr).find_all(exp.Column)]
 
 
 def semantic_layer(catalog: Catalog) -> dict[str, str]:

@@ -1,0 +1,230 @@
+"""The MetricFlow lane: MetricFlow itself on the Semantic Layer export, against revops query.
+
+Exports the catalog into a copy of the project, parses it with dbt, validates it with
+MetricFlow, then queries every exported metric by month through MetricFlow's engine and
+through revops' API on the same built database, and prints a parity table. Exits 1 on any
+difference (relative 1e-9; null only where the other is null).
+
+    python scripts/metricflow_lane.py --database revops.duckdb [--metric NAME ...]
+
+Needs the `metricflow` extra (pip install -e '.[metricflow]').
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT = Path(__file__).resolve().parents[1]
+COPIED = ("dbt_project.yml", "models", "macros", "seeds", "profiles")
+REL = 1e-9
+
+
+def copy_project(into: Path) -> Path:
+    """The project's dbt files, with the export under models/semantic."""
+    from revops_cli.metrics.catalog import load_catalog
+    from revops_cli.metrics.semantic import write_semantic_layer
+
+    project = into / "project"
+    project.mkdir()
+    for name in COPIED:
+        source = PROJECT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name)
+        else:
+            shutil.copy(source, project / name)
+    shutil.copytree(PROJECT / "tests" / "dbt", project / "tests" / "dbt")
+    write_semantic_layer(load_catalog(PROJECT), project / "models" / "semantic")
+    return project
+
+
+def dbt_build_spine(project: Path) -> None:
+    """Parse the project with the export and build the time spine it adds (in the copy of
+    the database): one dbt invocation."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(
+        [
+            *("run", "--select", "metricflow_time_spine"),
+            *("--project-dir", str(project), "--profiles-dir", str(project / "profiles")),
+        ]
+    )
+    from revops_cli.dbt_runner import release_duckdb
+
+    release_duckdb()  # dbt-duckdb keeps the file open for the process otherwise
+    if not result.success:
+        raise SystemExit(f"dbt could not parse the export or build its spine: {result.exception}")
+
+
+def validate(project: Path) -> str:
+    """`mf validate-configs` with warehouse checks: its output (exit 1 on errors)."""
+    mf = Path(sys.executable).with_name("mf")
+    run = subprocess.run(
+        [str(mf), "validate-configs"],
+        cwd=project,
+        env={**os.environ, "DBT_PROFILES_DIR": str(project / "profiles")},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    out = (run.stdout + run.stderr).replace("\r", "\n")
+    errors = sum(int(n) for n in re.findall(r"\bERRORS: (\d+)", out))
+    warnings = sum(int(n) for n in re.findall(r"\bWARNINGS: (\d+)", out))
+    if run.returncode != 0 or errors or "\u2716" in out:
+        print("\n".join(line for line in out.splitlines() if "\u280b" not in line)[-4000:])
+        raise SystemExit("mf validate-configs found errors")
+    print(f"mf validate-configs (with warehouse checks): 0 errors, {warnings} warnings")
+    return out
+
+
+def _key(value: Any) -> str:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
+        return (a is None or (isinstance(a, float) and math.isnan(a))) and (
+            b is None or (isinstance(b, float) and math.isnan(b))
+        )
+    x, y = float(a), float(b)
+    return x == y or abs(x - y) <= REL * max(abs(x), abs(y))
+
+
+def requests(names: list[str]) -> list[tuple[str, str | None]]:
+    """(metric, dimension or None): every metric by month, and by its first dimension."""
+    from revops_cli.metrics.catalog import load_catalog
+
+    catalog = load_catalog(PROJECT)
+    out: list[tuple[str, str | None]] = []
+    for name in names:
+        out.append((name, None))
+        dims = catalog.dimensions(catalog.metrics[name])
+        models = {leaf.model for leaf in catalog.leaves(catalog.metrics[name])}
+        if dims and len(models) == 1:  # across models MetricFlow needs a shared entity
+            out.append((name, dims[0]))
+    return out
+
+
+def _entity(name: str) -> str:
+    """The primary entity MetricFlow names a metric's dimensions by (its model's key)."""
+    from revops_cli.metrics.catalog import load_catalog
+
+    catalog = load_catalog(PROJECT)
+    model = catalog.leaves(catalog.metrics[name])[0].model
+    return next(iter(catalog.models[model].columns))
+
+
+def compare(project: Path, database: Path, names: list[str]) -> list[tuple[str, int, str]]:
+    """(request, rows compared, first difference or '') for each metric and dimension."""
+    from dbt_metricflow.cli.cli_configuration import CLIConfiguration
+    from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+
+    from revops_cli.metrics.api import MetricStore
+
+    todo = requests(names)
+    # revops first, then MetricFlow: one process may not hold the file in two modes.
+    ours: dict[tuple[str, str | None], dict[tuple[str, ...], Any]] = {}
+    with MetricStore.open(project_dir=PROJECT, database=database) as store:
+        for name, dim in todo:
+            result = store.query(name, grain="month", by=[dim] if dim else [])
+            ours[name, dim] = {
+                (_key(r[0]), *(str(v) for v in r[1:-1])): r[-1] for r in result.series(name)
+            }
+    cfg = CLIConfiguration()
+    cfg.setup(
+        dbt_profiles_path=project / "profiles",
+        dbt_project_path=project,
+        configure_file_logging=False,
+    )
+    rows = []
+    for name, dim in todo:
+        label = f"{name} by {dim}" if dim else name
+        mine = ours[name, dim]
+        # The periods revops reports (MetricFlow does not know the data's as-of).
+        periods = [k[0] for k in mine]
+        first, last = min(periods), max(periods)
+        group_by = ["metric_time__month"] + ([f"{_entity(name)}__{dim}"] if dim else [])
+        request = MetricFlowQueryRequest.create(
+            metric_names=[name],
+            group_by_names=group_by,
+            time_constraint_start=datetime.fromisoformat(first),
+            time_constraint_end=datetime.fromisoformat(last) + timedelta(days=27),
+        )
+        try:
+            table = cfg.mf.query(mf_request=request).result_df
+        except Exception as exc:  # MetricFlow's own errors, reported per request
+            rows.append((label, len(mine), f"MetricFlow failed: {str(exc)[:300]!r}"))
+            continue
+        theirs = {(_key(r[0]), *(str(v) for v in r[1:-1])): r[-1] for r in table.rows}
+        diff = ""
+        for key in sorted(set(mine) | set(theirs), key=str):
+            if key not in mine:
+                if theirs[key] in (None, 0):  # a filled empty slice revops does not list
+                    continue
+                diff = f"{key}: MetricFlow {theirs[key]!r}, not in revops' rows"
+            elif key not in theirs and mine[key] == 0:
+                continue  # MetricFlow fills empty periods, not empty slices: no row is 0
+            elif not _same(mine[key], theirs.get(key)):
+                diff = f"{key}: revops {mine[key]!r}, MetricFlow {theirs.get(key)!r}"
+            if diff:
+                break
+        rows.append((label, len(mine), diff))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", type=Path, required=True)
+    parser.add_argument("--metric", action="append", help="only these metrics")
+    parser.add_argument("--skip-validate", action="store_true")
+    ns = parser.parse_args()
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="revops-mf-") as tmp:
+        # A copy of the database: the lane adds the spine and must not touch the original.
+        database = Path(tmp) / "revops.duckdb"
+        shutil.copy(ns.database, database)
+        os.environ["REVOPS_DUCKDB_PATH"] = str(database)
+        project = copy_project(Path(tmp))
+        dbt_build_spine(project)
+        if not ns.skip_validate:
+            validate(project)
+        import yaml
+
+        exported = [
+            m["name"]
+            for m in yaml.safe_load((project / "models/semantic/metrics.yml").read_text())[
+                "metrics"
+            ]
+        ]
+        names = [n for n in exported if not ns.metric or n in ns.metric]
+        rows = compare(project, database, names)
+    width = max(len(r[0]) for r in rows)
+    for name, periods, diff in rows:
+        print(f"{name:<{width}}  {periods:>3}  {'ok' if not diff else 'DIFFERS ' + diff}")
+    bad = [r for r in rows if r[2]]
+    print(
+        f"\n{len(rows) - len(bad)} of {len(rows)} requests ({len(names)} exported metrics by"
+        f" month, and by their first dimension) equal revops query"
+        f" ({time.perf_counter() - began:.0f} s)"
+    )
+    if bad:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

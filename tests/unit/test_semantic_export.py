@@ -1,0 +1,104 @@
+"""The Semantic Layer export, metric type by metric type: the YAML MetricFlow reads.
+
+MetricFlow itself checks the numbers (make test-metricflow); these pin the shapes that make
+them equal to revops query, one case per mistake the first export made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from revops_cli.metrics.catalog import load_catalog
+from revops_cli.metrics.semantic import guarded, semantic_layer
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def export() -> dict[str, Any]:
+    files = semantic_layer(load_catalog(PROJECT_DIR))
+    return {
+        "metrics": {m["name"]: m for m in yaml.safe_load(files["metrics.yml"])["metrics"]},
+        "models": {
+            m["name"]: m for m in yaml.safe_load(files["semantic_models.yml"])["semantic_models"]
+        },
+        "header": files["metrics.yml"].split("metrics:\n", 1)[0],
+    }
+
+
+def test_a_flow_fills_empty_periods_and_drops_rows_without_a_time(
+    export: dict[str, Any],
+) -> None:
+    leads = export["metrics"]["leads"]
+    assert leads["type_params"]["measure"] == {
+        "name": "leads",
+        "fill_nulls_with": 0,
+        "join_to_timespine": True,
+    }
+    assert leads["filter"] == "{{ TimeDimension('lead_id__created_at', 'day') }} is not null"
+
+
+def test_a_balance_is_not_filled(export: dict[str, Any]) -> None:
+    # A balance with no snapshot in the period is null in revops, not 0.
+    assert export["metrics"]["mrr"]["type_params"]["measure"] == {"name": "mrr"}
+    [measure] = [m for m in export["models"]["fct_mrr"]["measures"] if m["name"] == "mrr"]
+    assert measure["non_additive_dimension"] == {
+        "name": "month_start_date",
+        "window_choice": "max",
+    }
+
+
+def test_a_bare_column_filter_is_a_dimension_reference(export: dict[str, Any]) -> None:
+    numerator = export["metrics"]["data_completeness"]["type_params"]["numerator"]
+    assert numerator["filter"] == "{{ Dimension('lead_id__has_lead_source') }}"
+
+
+def test_a_ratio_of_one_metric_filtered_two_ways_has_an_alias(export: dict[str, Any]) -> None:
+    params = export["metrics"]["mql_rejection_rate"]["type_params"]
+    assert params["numerator"]["name"] == params["denominator"]["name"] == "mqls"
+    assert params["numerator"]["alias"] == "mql_rejection_rate_numerator"
+    assert "alias" not in params["denominator"]
+
+
+def test_a_running_total_is_read_at_the_periods_end(export: dict[str, Any]) -> None:
+    params = export["metrics"]["bookings_trailing_12m"]["type_params"]
+    assert params["cumulative_type_params"] == {"window": "12 months", "period_agg": "last"}
+    assert params["measure"]["fill_nulls_with"] == 0
+
+
+def test_derived_divisions_are_guarded(export: dict[str, Any]) -> None:
+    expr = export["metrics"]["cac_payback_months"]["type_params"]["expr"]
+    assert expr == "cac / NULLIF((new_mrr / NULLIF(new_customers, 0)), 0)"
+    assert guarded("a / 12") == "a / 12"  # a non-zero literal needs no guard
+    assert guarded("a / b / c") == "a / NULLIF(b, 0) / NULLIF(c, 0)"
+
+
+def test_a_conversion_with_no_conversions_reads_zero(export: dict[str, Any]) -> None:
+    params = export["metrics"]["mql_to_sql"]["type_params"]["conversion_type_params"]
+    assert params["conversion_measure"]["fill_nulls_with"] == 0
+    assert params["entity"] == "lead_id"
+    assert params["window"].endswith("days")
+
+
+def test_every_catalog_dimension_is_exported(export: dict[str, Any]) -> None:
+    catalog = load_catalog(PROJECT_DIR)
+    for name, metric in export["metrics"].items():
+        if metric["type"] != "simple":
+            continue
+        model = catalog.metrics[name].model  # type: ignore[union-attr]
+        exported = {d["name"] for d in export["models"][model]["dimensions"]}
+        assert set(catalog.dimensions(catalog.metrics[name])) <= exported, name
+
+
+def test_what_is_not_exported_is_listed_with_its_reason(export: dict[str, Any]) -> None:
+    catalog = load_catalog(PROJECT_DIR)
+    listed = {
+        line.split(":")[0].strip("# ")
+        for line in export["header"].splitlines()
+        if line.startswith("#   ")
+    }
+    assert listed == set(catalog.metrics) - set(export["metrics"])
+    assert "#   sales_quota: no time column" in export["header"]
