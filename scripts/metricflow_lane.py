@@ -105,18 +105,22 @@ def _same(a: Any, b: Any) -> bool:
     return x == y or abs(x - y) <= REL * max(abs(x), abs(y))
 
 
-def requests(names: list[str]) -> list[tuple[str, str | None]]:
-    """(metric, dimension or None): every metric by month, and by its first dimension."""
+def requests(names: list[str]) -> list[tuple[str, str | None, str]]:
+    """(metric, dimension or None, grain): every metric by month, by its first dimension,
+    and by fiscal quarter where revops offers it."""
     from revops_cli.metrics.catalog import load_catalog
 
     catalog = load_catalog(PROJECT)
-    out: list[tuple[str, str | None]] = []
+    out: list[tuple[str, str | None, str]] = []
     for name in names:
-        out.append((name, None))
-        dims = catalog.dimensions(catalog.metrics[name])
-        models = {leaf.model for leaf in catalog.leaves(catalog.metrics[name])}
+        metric = catalog.metrics[name]
+        out.append((name, None, "month"))
+        dims = catalog.dimensions(metric)
+        models = {leaf.model for leaf in catalog.leaves(metric)}
         if dims and len(models) == 1:  # across models MetricFlow needs a shared entity
-            out.append((name, dims[0]))
+            out.append((name, dims[0], "month"))
+        if "fiscal_quarter" in catalog.grains(metric):
+            out.append((name, None, "fiscal_quarter"))
     return out
 
 
@@ -138,11 +142,12 @@ def compare(project: Path, database: Path, names: list[str]) -> list[tuple[str, 
 
     todo = requests(names)
     # revops first, then MetricFlow: one process may not hold the file in two modes.
-    ours: dict[tuple[str, str | None], dict[tuple[str, ...], Any]] = {}
+    ours: dict[tuple[str, str | None, str], dict[tuple[str, ...], Any]] = {}
     with MetricStore.open(project_dir=PROJECT, database=database) as store:
-        for name, dim in todo:
-            result = store.query(name, grain="month", by=[dim] if dim else [])
-            ours[name, dim] = {
+        as_of = store.query("leads", grain="day").rows[-1][0]  # the last closed day
+        for name, dim, grain in todo:
+            result = store.query(name, grain=grain, by=[dim] if dim else [])
+            ours[name, dim, grain] = {
                 (_key(r[0]), *(str(v) for v in r[1:-1])): r[-1] for r in result.series(name)
             }
     cfg = CLIConfiguration()
@@ -152,25 +157,41 @@ def compare(project: Path, database: Path, names: list[str]) -> list[tuple[str, 
         configure_file_logging=False,
     )
     rows = []
-    for name, dim in todo:
-        label = f"{name} by {dim}" if dim else name
-        mine = ours[name, dim]
+    for name, dim, grain in todo:
+        label = f"{name} by {dim or grain}" if dim or grain != "month" else name
+        mine = ours[name, dim, grain]
         # The periods revops reports (MetricFlow does not know the data's as-of).
         periods = [k[0] for k in mine]
         first, last = min(periods), max(periods)
-        group_by = ["metric_time__month"] + ([f"{_entity(name)}__{dim}"] if dim else [])
+        group_by = [f"metric_time__{grain}"] + ([f"{_entity(name)}__{dim}"] if dim else [])
+        # MetricFlow 0.213 cannot constrain time at a custom granularity: a where on the
+        # day (to the data's as-of, as revops counts) and the fiscal rows outside revops'
+        # periods left out below.
+        constraint: dict[str, Any] = (
+            {
+                "time_constraint_start": datetime.fromisoformat(first),
+                "time_constraint_end": datetime.fromisoformat(last) + timedelta(days=27),
+            }
+            if grain == "month"
+            else {
+                "where_constraints": [
+                    f"{{{{ TimeDimension('metric_time', 'day') }}}} <= '{_key(as_of)}'"
+                ]
+            }
+        )
         request = MetricFlowQueryRequest.create(
-            metric_names=[name],
-            group_by_names=group_by,
-            time_constraint_start=datetime.fromisoformat(first),
-            time_constraint_end=datetime.fromisoformat(last) + timedelta(days=27),
+            metric_names=[name], group_by_names=group_by, **constraint
         )
         try:
             table = cfg.mf.query(mf_request=request).result_df
         except Exception as exc:  # MetricFlow's own errors, reported per request
             rows.append((label, len(mine), f"MetricFlow failed: {str(exc)[:300]!r}"))
             continue
-        theirs = {(_key(r[0]), *(str(v) for v in r[1:-1])): r[-1] for r in table.rows}
+        theirs = {
+            (_key(r[0]), *(str(v) for v in r[1:-1])): r[-1]
+            for r in table.rows
+            if r[0] is not None and first <= _key(r[0]) <= last
+        }
         diff = ""
         for key in sorted(set(mine) | set(theirs), key=str):
             if key not in mine:
@@ -219,7 +240,7 @@ def main() -> None:
     bad = [r for r in rows if r[2]]
     print(
         f"\n{len(rows) - len(bad)} of {len(rows)} requests ({len(names)} exported metrics by"
-        f" month, and by their first dimension) equal revops query"
+        f" month, by their first dimension and by fiscal quarter) equal revops query"
         f" ({time.perf_counter() - began:.0f} s)"
     )
     if bad:

@@ -226,6 +226,15 @@ class Renderer:
                 col("period_start", c),
                 exp.alias_(shift(exp.Max(this=day.copy()), Length(days=1)), "period_end"),
                 exp.alias_(exp.Max(this=day.copy()), "period_last_day"),
+                # The day after the period's last closed day: where a running total is read
+                # (the period's end, or the as-of in a partial period).
+                exp.alias_(
+                    shift(
+                        exp.Least(this=exp.Max(this=day.copy()), expressions=[last_day.copy()]),
+                        Length(days=1),
+                    ),
+                    "read_end",
+                ),
                 exp.alias_(
                     exp.Sum(
                         this=exp.Case(
@@ -582,7 +591,7 @@ class Renderer:
         if self.plan.where is not None:
             daily = daily.where(col("_where"))
         daily = self._group(daily, col("_day"), dims, None)
-        on: list[exp.Expr] = [exp.LT(this=col("_day", "d"), expression=col("period_end", "p"))]
+        on: list[exp.Expr] = [exp.LT(this=col("_day", "d"), expression=col("read_end", "p"))]
         query = exp.select(
             col("period_start", "p"),
             *[col(k, "d") for k in self.keys],
@@ -591,7 +600,7 @@ class Renderer:
         if acc.window is not None:
             on.append(
                 exp.GTE(
-                    this=col("_day", "d"), expression=shift(col("period_end", "p"), acc.window, -1)
+                    this=col("_day", "d"), expression=shift(col("read_end", "p"), acc.window, -1)
                 )
             )
         elif acc.grain_to_date:

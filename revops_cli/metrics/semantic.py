@@ -29,6 +29,14 @@ from revops_cli.metrics.spec import (
 )
 
 SPINE = "metricflow_time_spine"
+#: Fiscal periods, as custom granularities on the spine.
+FISCAL = ("fiscal_quarter", "fiscal_year")
+SPINE_SQL = """select
+    date_day,
+    min(date_day) over (partition by fiscal_year, fiscal_quarter) as fiscal_quarter_start_date,
+    min(date_day) over (partition by fiscal_year) as fiscal_year_start_date
+from {{ ref('dim_date') }}
+"""
 _AGG = {
     "count": "count",
     "count_distinct": "count_distinct",
@@ -335,9 +343,21 @@ def semantic_layer(catalog: Catalog) -> dict[str, str]:
         "models": [
             {
                 "name": SPINE,
-                "description": "The day spine MetricFlow needs (from dim_date).",
-                "time_spine": {"standard_granularity_column": "date_day"},
-                "columns": [{"name": "date_day", "granularity": "day"}],
+                "description": (
+                    "The day spine MetricFlow needs (from dim_date), with the fiscal quarter"
+                    " and year (dbt_project.yml: fiscal_year_start_month) as custom"
+                    " granularities, each named by its first day as revops names periods."
+                ),
+                "time_spine": {
+                    "standard_granularity_column": "date_day",
+                    "custom_granularities": [
+                        {"name": g, "column_name": f"{g}_start_date"} for g in FISCAL
+                    ],
+                },
+                "columns": [
+                    {"name": "date_day", "granularity": "day"},
+                    *({"name": f"{g}_start_date"} for g in FISCAL),
+                ],
             }
         ],
     }
@@ -346,7 +366,7 @@ def semantic_layer(catalog: Catalog) -> dict[str, str]:
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
     return {
-        f"{SPINE}.sql": "select date_day from {{ ref('dim_date') }}\n",
+        f"{SPINE}.sql": SPINE_SQL,
         f"_{SPINE}.yml": dump(spine_yml),
         "semantic_models.yml": header + dump({"semantic_models": list(export.models.values())}),
         "metrics.yml": header + dump({"metrics": metrics}),

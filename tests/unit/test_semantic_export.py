@@ -102,3 +102,14 @@ def test_what_is_not_exported_is_listed_with_its_reason(export: dict[str, Any]) 
     }
     assert listed == set(catalog.metrics) - set(export["metrics"])
     assert "#   sales_quota: no time column" in export["header"]
+
+
+def test_the_spine_carries_the_fiscal_periods() -> None:
+    files = semantic_layer(load_catalog(PROJECT_DIR))
+    [spine] = yaml.safe_load(files["_metricflow_time_spine.yml"])["models"]
+    assert spine["time_spine"]["custom_granularities"] == [
+        {"name": "fiscal_quarter", "column_name": "fiscal_quarter_start_date"},
+        {"name": "fiscal_year", "column_name": "fiscal_year_start_date"},
+    ]
+    sql = files["metricflow_time_spine.sql"]
+    assert "min(date_day) over (partition by fiscal_year, fiscal_quarter)" in sql

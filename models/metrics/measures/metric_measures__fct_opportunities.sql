@@ -115,8 +115,8 @@ WITH calendar AS (
     SUM(d._value) AS bookings_trailing_12m
   FROM {{ ref('metric_periods') }} AS p
   INNER JOIN daily__bookings_trailing_12m AS d
-    ON d._day < p.period_end
-    AND d._day >= CAST({{ dbt.dateadd('month', -12, 'p.period_end') }} AS DATE)
+    ON d._day < p.read_end
+    AND d._day >= CAST({{ dbt.dateadd('month', -12, 'p.read_end') }} AS DATE)
   GROUP BY
     p.period_start,
     d.dimension,
@@ -153,7 +153,7 @@ WITH calendar AS (
   INNER JOIN calendar AS cg
     ON cg.date_day = p.period_last_day
   INNER JOIN daily__bookings_ytd AS d
-    ON d._day < p.period_end AND d._day >= cg.fiscal_year__start
+    ON d._day < p.read_end AND d._day >= cg.fiscal_year__start
   GROUP BY
     p.period_start,
     d.dimension,

@@ -13,6 +13,7 @@ WITH calendar AS (
     c.period_start,
     CAST({{ dbt.dateadd('day', 1, 'MAX(c.date_day)') }} AS DATE) AS period_end,
     MAX(c.date_day) AS period_last_day,
+    CAST({{ dbt.dateadd('day', 1, 'LEAST(MAX(c.date_day), MAX(b.last_day))') }} AS DATE) AS read_end,
     SUM(CASE WHEN c.date_day <= b.last_day THEN 1 ELSE 0 END) AS period_days,
     MAX(c.date_day) > MAX(b.last_day) AS is_partial_period,
     MIN(c.date_day) <= MAX(b.last_day) AND MAX(c.date_day) >= MAX(b.last_day) AS is_as_of_period,
