@@ -96,6 +96,12 @@ def _key(value: Any) -> str:
     return str(value)[:10]
 
 
+def _month_end(start: datetime) -> datetime:
+    """The last instant of the month starting at ``start``."""
+    following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(microseconds=1)
+
+
 def _same(a: Any, b: Any) -> bool:
     if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
         return (a is None or (isinstance(a, float) and math.isnan(a))) and (
@@ -167,18 +173,11 @@ def compare(project: Path, database: Path, names: list[str]) -> list[tuple[str, 
         # MetricFlow 0.213 cannot constrain time at a custom granularity: a where on the
         # day (to the data's as-of, as revops counts) and the fiscal rows outside revops'
         # periods left out below.
-        constraint: dict[str, Any] = (
-            {
-                "time_constraint_start": datetime.fromisoformat(first),
-                "time_constraint_end": datetime.fromisoformat(last) + timedelta(days=27),
-            }
-            if grain == "month"
-            else {
-                "where_constraints": [
-                    f"{{{{ TimeDimension('metric_time', 'day') }}}} <= '{_key(as_of)}'"
-                ]
-            }
-        )
+        constraint: dict[str, Any] = {
+            "where_constraints": [
+                f"{{{{ TimeDimension('metric_time', 'day') }}}} <= '{_key(as_of)}'"
+            ]
+        }
         request = MetricFlowQueryRequest.create(
             metric_names=[name], group_by_names=group_by, **constraint
         )

@@ -58,6 +58,21 @@ class _Export:
         self.catalog = catalog
         self.models: dict[str, dict[str, Any]] = {}
         self.skipped: dict[str, str] = {}
+        #: (model, time column) of conversion steps, unless a running total also reads it.
+        steps = {
+            (step.model or m.model, step.time)
+            for m in catalog.metrics.values()
+            if isinstance(m, Conversion)
+            for step in m.steps
+        }
+        running: set[tuple[str, str]] = {
+            (source.model, source.time)
+            for m in catalog.metrics.values()
+            if isinstance(m, Cumulative)
+            for source in [catalog.metrics[m.metric]]
+            if isinstance(source, Simple) and source.time
+        }
+        self.precise = steps - running
 
     def semantic_model(self, name: str) -> dict[str, Any]:
         if name not in self.models:
@@ -73,6 +88,13 @@ class _Export:
             }
         return self.models[name]
 
+    def granularity(self, model: str, column: str) -> str:
+        """A conversion step's timestamp keeps its time of day, so its window is checked to
+        the second as revops checks it; other times are days (a running total needs a spine
+        at its measure's granularity, and the spine is one row a day)."""
+        data_type = self.catalog.models[model].columns.get(column, "")
+        return "second" if (model, column) in self.precise and "timestamp" in data_type else "day"
+
     def dimension(self, model: str, column: str) -> str:
         sm = self.semantic_model(model)
         data_type = self.catalog.models[model].columns.get(column, "")
@@ -81,7 +103,7 @@ class _Export:
                 sm["dimensions"][column] = {
                     "name": column,
                     "type": "time",
-                    "type_params": {"time_granularity": "day"},
+                    "type_params": {"time_granularity": self.granularity(model, column)},
                 }
             else:
                 sm["dimensions"][column] = {"name": column, "type": "categorical"}

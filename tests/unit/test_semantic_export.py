@@ -113,3 +113,20 @@ def test_the_spine_carries_the_fiscal_periods() -> None:
     ]
     sql = files["metricflow_time_spine.sql"]
     assert "min(date_day) over (partition by fiscal_year, fiscal_quarter)" in sql
+
+
+def test_conversion_steps_keep_their_time_of_day(export: dict[str, Any]) -> None:
+    # A window of 30 days is 30 x 24 hours in revops: an SQL 29.5 days after its MQL but on
+    # calendar day 30 is in, one the same day but 3 hours before is out. MetricFlow checks the
+    # window at the time dimension's granularity, so the steps' timestamps are seconds.
+    grains = {
+        d["name"]: d["type_params"]["time_granularity"]
+        for d in export["models"]["fct_lead_funnel"]["dimensions"]
+        if d["type"] == "time"
+    }
+    assert grains["mql_at"] == grains["sql_at"] == "second"
+    # A running total's time stays a day: the spine MetricFlow joins it to is one row a day.
+    bookings = export["models"]["fct_opportunities"]["dimensions"]
+    assert {
+        d["name"]: d["type_params"]["time_granularity"] for d in bookings if d["type"] == "time"
+    }["closed_at"] == "day"
