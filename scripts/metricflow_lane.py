@@ -231,7 +231,11 @@ def main() -> None:
                 "metrics"
             ]
         ]
-        names = [n for n in exported if not ns.metric or n in ns.metric]
+        from revops_cli.metrics.catalog import load_catalog
+
+        catalog = load_catalog(PROJECT)
+        # The catalog's metrics (a funnel's hidden helpers are checked through it).
+        names = [n for n in exported if n in catalog.metrics and (not ns.metric or n in ns.metric)]
         rows = compare(project, database, names)
     width = max(len(r[0]) for r in rows)
     for name, periods, diff in rows:

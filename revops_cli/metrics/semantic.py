@@ -10,6 +10,7 @@ fiscal grain-to-date.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,8 @@ class _Export:
             if isinstance(source, Simple) and source.time
         }
         self.precise = steps - running
+        #: Hidden simple metrics a funnel's ratio reads.
+        self.helpers: list[dict[str, Any]] = []
 
     def semantic_model(self, name: str) -> dict[str, Any]:
         if name not in self.models:
@@ -160,8 +163,8 @@ class _Export:
     def unsupported(self, metric: Metric) -> str | None:
         if isinstance(metric, Simple) and metric.time is None:
             return "no time column (MetricFlow measures need one)"
-        if isinstance(metric, Conversion) and len(metric.steps) > 2:
-            return "a multi-step funnel (MetricFlow conversions have two steps)"
+        if isinstance(metric, Conversion) and len(metric.steps) > 2 and not self.one_row(metric):
+            return "a multi-step funnel across rows (MetricFlow conversions have two steps)"
         if isinstance(metric, Cumulative) and (metric.grain_to_date or "").startswith("fiscal"):
             return "fiscal grain-to-date (MetricFlow has calendar grains only)"
         inputs = (
@@ -193,6 +196,77 @@ class _Export:
                 if why:
                     return f"reads {n}, which is not exported"
         return None
+
+    def one_row(self, metric: Conversion) -> bool:
+        """Every step on the metric's model, whose entity is unique there: the funnel is a
+        condition on one row, so a ratio of two measures expresses it."""
+        model = self.catalog.models[metric.model]
+        return metric.entity in model.unique_columns and all(
+            step.model in (None, metric.model) for step in metric.steps
+        )
+
+    def funnel(self, metric: Conversion) -> list[dict[str, Any]]:
+        """A multi-step funnel on one row per entity, as MetricFlow can say it: the entities
+        at the first step (by its period) and those whose every later step is at or after
+        the one before and within the window of the first, as two hidden simple metrics and
+        their ratio."""
+        columns = list(self.catalog.models[metric.model].columns)
+        first = metric.steps[0]
+        n, unit, _ = self.catalog.window(metric.window)
+        deadline = exp.Add(
+            this=exp.column(first.time),
+            expression=exp.Interval(this=exp.Literal.string(str(n)), unit=exp.var(unit.upper())),
+        )
+        reached: list[exp.Expr] = []
+        for before, step in itertools.pairwise(metric.steps):
+            now = exp.column(step.time)
+            reached += [
+                exp.GTE(this=now.copy(), expression=exp.column(before.time)),
+                exp.LTE(this=now.copy(), expression=deadline.copy()),
+            ]
+            if step.filter:
+                reached.append(parse_expression(step.filter, columns))
+        cohort_filter = first.filter
+        converted = exp.and_(*reached, copy=False).sql()
+        flt = f"({cohort_filter}) and {converted}" if cohort_filter else converted
+        for name in self.catalog.dimensions(metric):
+            self.dimension(metric.model, name)
+        names = {"cohort": f"{metric.name}_cohort", "converted": f"{metric.name}_converted"}
+        helpers = []
+        for part, part_filter in (("cohort", cohort_filter), ("converted", flt)):
+            helpers.append(
+                {
+                    "name": names[part],
+                    "label": f"{metric.label}: {part}",
+                    "description": f"The {part} of {metric.name} (a helper of its ratio).",
+                    "type": "simple",
+                    "type_params": {
+                        "measure": {
+                            "name": self.measure(
+                                names[part],
+                                metric.model,
+                                first.time,
+                                "count_distinct",
+                                metric.entity,
+                                part_filter,
+                            ),
+                            "fill_nulls_with": 0,
+                            "join_to_timespine": True,
+                        }
+                    },
+                    "filter": self.time_present(metric.model, first.time),
+                }
+            )
+        params = (
+            {"measure": {"name": names["converted"]}}
+            if metric.calculation == "conversions"
+            else {
+                "numerator": {"name": names["converted"]},
+                "denominator": {"name": names["cohort"]},
+            }
+        )
+        kind = "simple" if metric.calculation == "conversions" else "ratio"
+        return [*helpers, {"type": kind, "type_params": params}]
 
     def window(self, window: Any) -> str:
         """A window as MetricFlow writes it ('90 days'), a definition resolved."""
@@ -280,6 +354,10 @@ class _Export:
             if isinstance(source, Simple) and source.filled:
                 measure.update(fill_nulls_with=0, join_to_timespine=True)
             out["type_params"] = {"measure": measure, "cumulative_type_params": params}
+        elif isinstance(metric, Conversion) and len(metric.steps) > 2:
+            *helpers, ratio = self.funnel(metric)
+            self.helpers += helpers
+            out.update(ratio)
         elif isinstance(metric, Conversion):
             base, conv = metric.steps
             for name in self.catalog.dimensions(metric):
@@ -350,6 +428,7 @@ def semantic_layer(catalog: Catalog) -> dict[str, str]:
             export.skipped[name] = why
             continue
         metrics.append(export.metric(metric))
+    metrics += export.helpers
     for sm in export.models.values():
         entity = sm["entities"][0]["name"]
         sm["entities"] = [{"name": entity, "type": "primary", "expr": entity}]

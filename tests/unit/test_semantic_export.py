@@ -86,7 +86,7 @@ def test_a_conversion_with_no_conversions_reads_zero(export: dict[str, Any]) -> 
 def test_every_catalog_dimension_is_exported(export: dict[str, Any]) -> None:
     catalog = load_catalog(PROJECT_DIR)
     for name, metric in export["metrics"].items():
-        if metric["type"] != "simple":
+        if metric["type"] != "simple" or name not in catalog.metrics:  # a funnel's helpers
             continue
         model = catalog.metrics[name].model  # type: ignore[union-attr]
         exported = {d["name"] for d in export["models"][model]["dimensions"]}
@@ -130,3 +130,21 @@ def test_conversion_steps_keep_their_time_of_day(export: dict[str, Any]) -> None
     assert {
         d["name"]: d["type_params"]["time_granularity"] for d in bookings if d["type"] == "time"
     }["closed_at"] == "day"
+
+
+def test_a_funnel_on_one_row_per_lead_is_a_ratio_of_two_counts(export: dict[str, Any]) -> None:
+    funnel = export["metrics"]["mql_to_won_funnel"]
+    assert funnel["type"] == "ratio"
+    assert funnel["type_params"] == {
+        "numerator": {"name": "mql_to_won_funnel_converted"},
+        "denominator": {"name": "mql_to_won_funnel_cohort"},
+    }
+    measures = {m["name"]: m for m in export["models"]["fct_lead_funnel"]["measures"]}
+    converted = measures["mql_to_won_funnel_converted"]
+    assert converted["agg"] == "count_distinct"
+    assert converted["agg_time_dimension"] == "mql_at"
+    # every later step at or after the one before, and within 180 days of the MQL
+    for before, step in (("mql_at", "sal_at"), ("sal_at", "sql_at"), ("opportunity_at", "won_at")):
+        assert f"{step} >= {before}" in converted["expr"]
+        assert f"{step} <= mql_at + INTERVAL '180' DAY" in converted["expr"]
+    assert measures["mql_to_won_funnel_cohort"]["expr"] == "lead_id"
