@@ -122,21 +122,32 @@ def requests(names: list[str]) -> list[tuple[str, str | None, str]]:
         metric = catalog.metrics[name]
         out.append((name, None, "month"))
         dims = catalog.dimensions(metric)
-        models = {leaf.model for leaf in catalog.leaves(metric)}
-        if dims and len(models) == 1:  # across models MetricFlow needs a shared entity
+        if dims:
             out.append((name, dims[0], "month"))
         if "fiscal_quarter" in catalog.grains(metric):
             out.append((name, None, "fiscal_quarter"))
     return out
 
 
-def _entity(name: str) -> str:
-    """The primary entity MetricFlow names a metric's dimensions by (its model's key)."""
+def _group_by(project: Path, name: str, dim: str) -> str:
+    """How MetricFlow names a metric's dimension in the export: a dimension shared across
+    models is a foreign entity of its own name, others ``<primary entity>__<column>``."""
+    import yaml
+
     from revops_cli.metrics.catalog import load_catalog
 
+    models = yaml.safe_load((project / "models/semantic/semantic_models.yml").read_text())
+    foreign = {
+        e["name"]
+        for m in models["semantic_models"]
+        for e in m["entities"]
+        if e["type"] == "foreign"
+    }
+    if dim in foreign:
+        return dim
     catalog = load_catalog(PROJECT)
     model = catalog.leaves(catalog.metrics[name])[0].model
-    return next(iter(catalog.models[model].columns))
+    return f"{next(iter(catalog.models[model].columns))}__{dim}"
 
 
 def compare(project: Path, database: Path, names: list[str]) -> list[tuple[str, int, str]]:
@@ -169,7 +180,7 @@ def compare(project: Path, database: Path, names: list[str]) -> list[tuple[str, 
         # The periods revops reports (MetricFlow does not know the data's as-of).
         periods = [k[0] for k in mine]
         first, last = min(periods), max(periods)
-        group_by = [f"metric_time__{grain}"] + ([f"{_entity(name)}__{dim}"] if dim else [])
+        group_by = [f"metric_time__{grain}"] + ([_group_by(project, name, dim)] if dim else [])
         # MetricFlow 0.213 cannot constrain time at a custom granularity: a where on the
         # day (to the data's as-of, as revops counts) and the fiscal rows outside revops'
         # periods left out below.

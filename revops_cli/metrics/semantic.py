@@ -417,6 +417,18 @@ def _names(expr: str) -> list[str]:
     return [c.name for c in sqlglot.parse_one(expr).find_all(exp.Column)]
 
 
+def shared_dimensions(catalog: Catalog, exported: list[str]) -> set[str]:
+    """Catalog dimensions a metric reads from two models or more: exported as a foreign
+    entity of that name on every model, so MetricFlow groups every input by it (group by
+    ``owner_id``, not ``<entity>__owner_id``)."""
+    shared: set[str] = set()
+    for name in exported:
+        metric = catalog.metrics.get(name)
+        if metric is not None and len({leaf.model for leaf in catalog.leaves(metric)}) > 1:
+            shared.update(catalog.dimensions(metric))
+    return shared
+
+
 def semantic_layer(catalog: Catalog) -> dict[str, str]:
     """File name -> content for the export."""
     export = _Export(catalog)
@@ -429,10 +441,16 @@ def semantic_layer(catalog: Catalog) -> dict[str, str]:
             continue
         metrics.append(export.metric(metric))
     metrics += export.helpers
+    shared = shared_dimensions(catalog, [m["name"] for m in metrics])
     for sm in export.models.values():
         entity = sm["entities"][0]["name"]
         sm["entities"] = [{"name": entity, "type": "primary", "expr": entity}]
-        sm["dimensions"] = list(sm["dimensions"].values())
+        sm["entities"] += [
+            {"name": d, "type": "foreign", "expr": d}
+            for d in sorted(shared)
+            if d in sm["dimensions"]
+        ]
+        sm["dimensions"] = [d for n, d in sm["dimensions"].items() if n not in shared]
         times = [d["name"] for d in sm["dimensions"] if d["type"] == "time"]
         sm["defaults"] = {"agg_time_dimension": times[0]}
     skipped = "".join(f"#   {n}: {why}\n" for n, why in sorted(export.skipped.items()))

@@ -89,7 +89,10 @@ def test_every_catalog_dimension_is_exported(export: dict[str, Any]) -> None:
         if metric["type"] != "simple" or name not in catalog.metrics:  # a funnel's helpers
             continue
         model = catalog.metrics[name].model  # type: ignore[union-attr]
-        exported = {d["name"] for d in export["models"][model]["dimensions"]}
+        sm = export["models"][model]
+        exported = {d["name"] for d in sm["dimensions"]} | {
+            e["name"] for e in sm["entities"] if e["type"] == "foreign"
+        }
         assert set(catalog.dimensions(catalog.metrics[name])) <= exported, name
 
 
@@ -148,3 +151,14 @@ def test_a_funnel_on_one_row_per_lead_is_a_ratio_of_two_counts(export: dict[str,
         assert f"{step} >= {before}" in converted["expr"]
         assert f"{step} <= mql_at + INTERVAL '180' DAY" in converted["expr"]
     assert measures["mql_to_won_funnel_cohort"]["expr"] == "lead_id"
+
+
+def test_a_dimension_read_from_two_models_is_a_shared_entity(export: dict[str, Any]) -> None:
+    # pipeline_velocity reads fct_pipeline_daily and fct_opportunities, both by owner_id:
+    # MetricFlow groups both inputs by it only through an entity they share.
+    for model in ("fct_pipeline_daily", "fct_opportunities", "fct_lead_funnel"):
+        sm = export["models"][model]
+        assert {"name": "owner_id", "type": "foreign", "expr": "owner_id"} in sm["entities"]
+        assert "owner_id" not in {d["name"] for d in sm["dimensions"]}
+    # a dimension of one model stays a dimension
+    assert "lead_source" in {d["name"] for d in export["models"]["fct_lead_funnel"]["dimensions"]}
