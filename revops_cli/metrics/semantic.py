@@ -59,21 +59,15 @@ class _Export:
         self.catalog = catalog
         self.models: dict[str, dict[str, Any]] = {}
         self.skipped: dict[str, str] = {}
-        #: (model, time column) of conversion steps, unless a running total also reads it.
-        steps = {
-            (step.model or m.model, step.time)
-            for m in catalog.metrics.values()
-            if isinstance(m, Conversion)
-            for step in m.steps
-        }
-        running: set[tuple[str, str]] = {
+        #: (model, time column) a running total reads: kept at day grain (the spine
+        #: MetricFlow joins a running total to is one row a day).
+        self.daily: set[tuple[str, str]] = {
             (source.model, source.time)
             for m in catalog.metrics.values()
             if isinstance(m, Cumulative)
             for source in [catalog.metrics[m.metric]]
             if isinstance(source, Simple) and source.time
         }
-        self.precise = steps - running
         #: Hidden simple metrics a funnel's ratio reads.
         self.helpers: list[dict[str, Any]] = []
 
@@ -92,11 +86,12 @@ class _Export:
         return self.models[name]
 
     def granularity(self, model: str, column: str) -> str:
-        """A conversion step's timestamp keeps its time of day, so its window is checked to
-        the second as revops checks it; other times are days (a running total needs a spine
-        at its measure's granularity, and the spine is one row a day)."""
+        """A time's granularity as its column has it: a timestamp to the second (so a
+        conversion window is checked as revops checks it, 30 x 24 hours), a date a day; a
+        running total's timestamp is a day too (its spine is one row a day)."""
         data_type = self.catalog.models[model].columns.get(column, "")
-        return "second" if (model, column) in self.precise and "timestamp" in data_type else "day"
+        precise = "timestamp" in data_type.lower() and (model, column) not in self.daily
+        return "second" if precise else "day"
 
     def dimension(self, model: str, column: str) -> str:
         sm = self.semantic_model(model)
