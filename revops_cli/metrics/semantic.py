@@ -221,7 +221,11 @@ class _Export:
             ]
             if step.filter:
                 reached.append(parse_expression(step.filter, columns))
-        cohort_filter = first.filter
+        cohort_filter = (
+            f"({first.filter}) and {first.time} is not null"
+            if first.filter
+            else f"{first.time} is not null"
+        )
         converted = exp.and_(*reached, copy=False).sql()
         flt = f"({cohort_filter}) and {converted}" if cohort_filter else converted
         for name in self.catalog.dimensions(metric):
@@ -368,7 +372,10 @@ class _Export:
                         step.time,
                         "count_distinct",
                         metric.entity,
-                        step.filter,
+                        # an event without a time is no event: not in totals either
+                        f"({step.filter}) and {step.time} is not null"
+                        if step.filter
+                        else f"{step.time} is not null",
                     )
                 )
             out["type_params"] = {

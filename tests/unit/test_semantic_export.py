@@ -79,6 +79,11 @@ def test_derived_divisions_are_guarded(export: dict[str, Any]) -> None:
 def test_a_conversion_with_no_conversions_reads_zero(export: dict[str, Any]) -> None:
     params = export["metrics"]["mql_to_sql"]["type_params"]["conversion_type_params"]
     assert params["conversion_measure"]["fill_nulls_with"] == 0
+    # an event without a time is not an event: totals without metric_time stay right
+    measures = {m["name"]: m for m in export["models"]["fct_lead_funnel"]["measures"]}
+    assert measures["mql_to_sql_base_events"]["expr"] == (
+        "CASE WHEN NOT mql_at IS NULL THEN lead_id END"
+    )
     assert params["entity"] == "lead_id"
     assert params["window"].endswith("days")
 
@@ -150,7 +155,9 @@ def test_a_funnel_on_one_row_per_lead_is_a_ratio_of_two_counts(export: dict[str,
     for before, step in (("mql_at", "sal_at"), ("sal_at", "sql_at"), ("opportunity_at", "won_at")):
         assert f"{step} >= {before}" in converted["expr"]
         assert f"{step} <= mql_at + INTERVAL '180' DAY" in converted["expr"]
-    assert measures["mql_to_won_funnel_cohort"]["expr"] == "lead_id"
+    assert measures["mql_to_won_funnel_cohort"]["expr"] == (
+        "CASE WHEN NOT mql_at IS NULL THEN lead_id END"
+    )
 
 
 def test_a_dimension_read_from_two_models_is_a_shared_entity(export: dict[str, Any]) -> None:
