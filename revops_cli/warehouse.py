@@ -204,11 +204,6 @@ class SparkWarehouse:
 # --- the active target ---------------------------------------------------------------
 
 
-def target_output(project: Project) -> dict[str, Any]:
-    """The active target's block of the revops profile, with env_var() rendered."""
-    return project.target_output()
-
-
 def postgres_params(output: dict[str, Any]) -> dict[str, Any]:
     """libpq connection parameters from a dbt-postgres target block."""
     params: dict[str, Any] = {
@@ -242,7 +237,7 @@ def can_query(project: Project) -> bool:
     try:
         kind = project.target_type()
         if kind == "spark":
-            spark_conf(target_output(project))  # a cluster method is not read back
+            spark_conf(project.target_output())  # a cluster method is not read back
         return kind in SUPPORTED
     except ConfigError:
         return False
@@ -254,9 +249,9 @@ def connect(project: Project, read_only: bool = True) -> Warehouse:
     if kind == "duckdb":
         return DuckDBWarehouse(project.connect(read_only=read_only))
     if kind == "postgres":
-        return PostgresWarehouse.open(**postgres_params(target_output(project)))
+        return PostgresWarehouse.open(**postgres_params(project.target_output()))
     if kind == "spark":
-        return SparkWarehouse.open(spark_conf(target_output(project)))
+        return SparkWarehouse.open(spark_conf(project.target_output()))
     raise ConfigError(
         f"revops reads results from {' and '.join(SUPPORTED)} targets, not {kind}: "
         "dbt builds there, query the marts with the warehouse's own tools"

@@ -111,31 +111,16 @@ def _same(a: Any, b: Any) -> bool:
     return x == y or abs(x - y) <= REL * max(abs(x), abs(y))
 
 
-def requests(names: list[str]) -> list[tuple[str, str | None, str]]:
-    """(metric, dimension or None, grain): every metric by month, by its first dimension,
-    and by fiscal quarter where revops offers it."""
-    from revops_cli.metrics.catalog import load_catalog
-
-    catalog = load_catalog(PROJECT)
-    out: list[tuple[str, str | None, str]] = []
-    for name in names:
-        metric = catalog.metrics[name]
-        out.append((name, None, "month"))
-        dims = catalog.dimensions(metric)
-        if dims:
-            out.append((name, dims[0], "month"))
-        if "fiscal_quarter" in catalog.grains(metric):
-            out.append((name, None, "fiscal_quarter"))
-    return out
-
-
-def _group_by(project: Path, name: str, dim: str) -> str:
-    """How MetricFlow names a metric's dimension in the export: a dimension shared across
-    models is a foreign entity of its own name, others ``<primary entity>__<column>``."""
+def requests(project: Path, names: list[str]) -> list[tuple[str, str | None, str, list[str]]]:
+    """(metric, dimension or None, grain, MetricFlow's group-by): every metric by month, by
+    its first dimension, and by fiscal quarter where revops offers it. A dimension is named
+    as the export names it: a foreign entity of its own name when shared across models,
+    ``<primary entity>__<column>`` otherwise."""
     import yaml
 
     from revops_cli.metrics.catalog import load_catalog
 
+    catalog = load_catalog(PROJECT)
     models = yaml.safe_load((project / "models/semantic/semantic_models.yml").read_text())
     foreign = {
         e["name"]
@@ -143,11 +128,19 @@ def _group_by(project: Path, name: str, dim: str) -> str:
         for e in m["entities"]
         if e["type"] == "foreign"
     }
-    if dim in foreign:
-        return dim
-    catalog = load_catalog(PROJECT)
-    model = catalog.leaves(catalog.metrics[name])[0].model
-    return f"{next(iter(catalog.models[model].columns))}__{dim}"
+    out: list[tuple[str, str | None, str, list[str]]] = []
+    for name in names:
+        metric = catalog.metrics[name]
+        out.append((name, None, "month", ["metric_time__month"]))
+        dims = catalog.dimensions(metric)
+        if dims:
+            model = catalog.leaves(metric)[0].model
+            key = next(iter(catalog.models[model].columns))
+            item = dims[0] if dims[0] in foreign else f"{key}__{dims[0]}"
+            out.append((name, dims[0], "month", ["metric_time__month", item]))
+        if "fiscal_quarter" in catalog.grains(metric):
+            out.append((name, None, "fiscal_quarter", ["metric_time__fiscal_quarter"]))
+    return out
 
 
 def compare(project: Path, database: Path, names: list[str]) -> list[tuple[str, int, str]]:
@@ -157,12 +150,12 @@ def compare(project: Path, database: Path, names: list[str]) -> list[tuple[str, 
 
     from revops_cli.metrics.api import MetricStore
 
-    todo = requests(names)
+    todo = requests(project, names)
     # revops first, then MetricFlow: one process may not hold the file in two modes.
     ours: dict[tuple[str, str | None, str], dict[tuple[str, ...], Any]] = {}
     with MetricStore.open(project_dir=PROJECT, database=database) as store:
         as_of = store.query("leads", grain="day").rows[-1][0]  # the last closed day
-        for name, dim, grain in todo:
+        for name, dim, grain, _ in todo:
             result = store.query(name, grain=grain, by=[dim] if dim else [])
             ours[name, dim, grain] = {
                 (_key(r[0]), *(str(v) for v in r[1:-1])): r[-1] for r in result.series(name)
@@ -174,13 +167,12 @@ def compare(project: Path, database: Path, names: list[str]) -> list[tuple[str, 
         configure_file_logging=False,
     )
     rows = []
-    for name, dim, grain in todo:
+    for name, dim, grain, group_by in todo:
         label = f"{name} by {dim or grain}" if dim or grain != "month" else name
         mine = ours[name, dim, grain]
         # The periods revops reports (MetricFlow does not know the data's as-of).
         periods = [k[0] for k in mine]
         first, last = min(periods), max(periods)
-        group_by = [f"metric_time__{grain}"] + ([_group_by(project, name, dim)] if dim else [])
         # MetricFlow 0.213 cannot constrain time at a custom granularity: a where on the
         # day (to the data's as-of, as revops counts) and the fiscal rows outside revops'
         # periods left out below.

@@ -45,13 +45,18 @@ def target_dir(project: Project) -> Path:
 
 
 def load_project_suites(
-    project: Project, *, dbt_vars: str | None = None, suites_dir: Path | None = None
+    project: Project,
+    *,
+    dbt_vars: str | None = None,
+    suites_dir: Path | None = None,
+    config: ProjectConfig | None = None,
 ) -> list[Suite]:
-    """The project's suites, references resolved against its vars and seeds."""
-    variables = project_vars(project, dbt_vars)
+    """The project's suites, references resolved against the definitions in force (``config``
+    when the caller has it, else read with ``dbt_vars``) and the seeds."""
+    config = config or ProjectConfig.load(project.project_dir, dbt_vars)
     return load_suites(
         suite_files(suites_dir or project.project_dir / SUITES_DIR),
-        variables=variables.get("revops") or {},
+        variables=config.definitions,
         seeds_dir=project.project_dir / "seeds",
     )
 
@@ -93,7 +98,7 @@ def run_checks(
     config = ProjectConfig.load(project.project_dir, dbt_vars)
     check_config(config)  # a mistake in --vars stops here, located in its text
     variables = config.resolved_vars
-    suites = load_project_suites(project, dbt_vars=dbt_vars, suites_dir=suites_dir)
+    suites = load_project_suites(project, suites_dir=suites_dir, config=config)
     if select:
         suites = [s for s in suites if any(fnmatch.fnmatchcase(s.name, p) for p in select)]
         if not suites:

@@ -21,7 +21,6 @@ from revops_cli.yamlpos import Problem, locate
 __all__ = [
     "OVERRIDES_VAR",
     "check_config",
-    "check_definitions",
     "deep_merge",
     "load_definitions",
     "overrides_from_vars",
@@ -136,11 +135,6 @@ def _sets(overrides: dict[str, Any], loc: tuple[str | int, ...]) -> bool:
             return False
         node = node[key]
     return True
-
-
-def check_definitions(project_dir: Path, overrides: dict[str, Any] | None = None) -> None:
-    """Raise ConfigError naming the first mistake (and how many more) if any."""
-    check_config(ProjectConfig.load(project_dir), overrides)
 
 
 def check_config(config: ProjectConfig, overrides: dict[str, Any] | None = None) -> None:

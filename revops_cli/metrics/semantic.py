@@ -14,6 +14,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import sqlglot
 import yaml
 from sqlglot import exp
 
@@ -405,18 +406,8 @@ def guarded(expr: str) -> str:
             )
         return node
 
-    return (
-        parse_expression(expr, _names(expr), what="derived expression", boolean=False)
-        .transform(guard)
-        .sql()
-    )
-
-
-def _names(expr: str) -> list[str]:
-    """The identifiers of an expression (the metric names it reads)."""
-    import sqlglot
-
-    return [c.name for c in sqlglot.parse_one(expr).find_all(exp.Column)]
+    # The catalog validated the expression when it loaded: parse it, no second check.
+    return sqlglot.parse_one(expr).transform(guard).sql()
 
 
 def shared_dimensions(catalog: Catalog, exported: list[str]) -> set[str]:

@@ -44,7 +44,6 @@ from revops_cli.warehouse import (
     load_raw,
     relations,
     spark_conf,
-    target_output,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark]
@@ -97,7 +96,7 @@ def spark_project(
 def spark(spark_project: Project, lane_timings: dict[str, float]) -> SparkWarehouse:
     """The session the profile describes; dbt's session method finds and reuses it."""
     began = time.perf_counter()
-    wh = SparkWarehouse.open(spark_conf(target_output(spark_project)))
+    wh = SparkWarehouse.open(spark_conf(spark_project.target_output()))
     lane_timings["start Spark"] = time.perf_counter() - began
     return wh
 

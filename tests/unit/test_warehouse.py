@@ -19,7 +19,6 @@ from revops_cli.warehouse import (
     fingerprint,
     postgres_params,
     relations,
-    target_output,
 )
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -42,7 +41,7 @@ def test_the_example_postgres_block_renders_from_the_environment(
     monkeypatch.delenv("REVOPS_PG_DATABASE", raising=False)
     project = _project(tmp_path, "postgres")
     assert project.target_type() == "postgres"
-    output = target_output(project)
+    output = project.target_output()
     assert output["type"] == "postgres"
     assert postgres_params(output) == {
         "host": "db.internal",
@@ -62,7 +61,7 @@ def test_the_example_spark_block_gives_a_local_session_under_revops_spark_dir(
     monkeypatch.delenv("REVOPS_SPARK_DRIVER_MEMORY", raising=False)
     project = _project(tmp_path, "spark")
     assert project.target_type() == "spark"
-    conf = warehouse.spark_conf(target_output(project))
+    conf = warehouse.spark_conf(project.target_output())
     assert conf["spark.sql.warehouse.dir"] == "/data/spark/warehouse"
     assert conf["spark.hadoop.javax.jdo.option.ConnectionURL"] == (
         "jdbc:derby:;databaseName=/data/spark/metastore_db;create=true"
@@ -93,7 +92,7 @@ def test_a_missing_required_variable_is_a_config_error(tmp_path: Path) -> None:
     )
     project = Project.resolve(PROJECT_DIR, profiles, None, tmp_path / "x.duckdb")
     with pytest.raises(ConfigError, match="REVOPS_TEST_NOT_SET_ANYWHERE"):
-        target_output(project)
+        project.target_output()
 
 
 def test_other_adapters_build_but_are_not_read_back(tmp_path: Path) -> None:
