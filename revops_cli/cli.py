@@ -506,7 +506,7 @@ def metrics_compile(
     from revops_cli.errors import ConfigError
     from revops_cli.metrics.catalog import load_catalog
     from revops_cli.metrics.compiler import compile_query, dialect_for
-    from revops_cli.metrics.generate import generated_files, write_models
+    from revops_cli.metrics.generate import generated_files
     from revops_cli.metrics.request import Request
     from revops_cli.project import find_project_dir
 
@@ -514,25 +514,72 @@ def metrics_compile(
     if write or check:
         if names or (write and check):
             raise ConfigError("--write and --check take no metric names and not each other")
-        if write:
-            changed = write_models(root)
-            for g in changed:
-                click.echo(f"wrote {g.path.relative_to(root)}")
-            click.echo(f"{len(changed)} generated file(s) changed")
-            return
-        stale = [g for g in generated_files(root) if not g.current]
-        for g in stale:
-            click.echo(f"{g.path.relative_to(root)} drifted from metrics/*.yml", err=True)
-        if stale:
-            click.echo("run 'revops metrics compile --write' and commit the result", err=True)
-            sys.exit(EXIT_CHECKS_FAILED)
-        click.echo("models/metrics/ matches metrics/*.yml")
+        _sync_generated(
+            root,
+            generated_files(root),
+            write=write,
+            source="metrics/*.yml",
+            command="revops metrics compile --write",
+        )
         return
     if not names:
         raise ConfigError("name a metric to compile, or pass --write or --check")
     catalog = load_catalog(root)
     request = Request(names, grain=grain, dimensions=dimensions)
     click.echo(compile_query(catalog, request, dialect_for(dialect)))
+
+
+def _sync_generated(
+    root: Path, files: list[Any], *, write: bool, source: str, command: str
+) -> None:
+    """--write: write the generated files that differ; --check: exit 1 naming them."""
+    from revops_cli.generated import write as write_files
+
+    if write:
+        changed = write_files(files)
+        for g in changed:
+            click.echo(f"{'removed' if not g.text else 'wrote'} {g.path.relative_to(root)}")
+        click.echo(f"{len(changed)} generated file(s) changed")
+        return
+    stale = [g for g in files if not g.current]
+    for g in stale:
+        click.echo(f"{g.path.relative_to(root)} drifted from {source}", err=True)
+    if stale:
+        click.echo(f"run '{command}' and commit the result", err=True)
+        sys.exit(EXIT_CHECKS_FAILED)
+    click.echo(f"the generated files match {source}")
+
+
+@cli.command()
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--write", is_flag=True, help="Write the files generated from the contract.")
+@click.option("--check", is_flag=True, help="Exit 1 if they drifted from the contract.")
+def contract(project_dir: Path | None, write: bool, check: bool) -> None:
+    """Generate the dbt files the raw contract and the source adapters define.
+
+    The canonical raw tables (revops_cli/contract/tables.py) and the connector adapters
+    (revops_cli/contract/connectors.py) are written once; the dbt sources YAML of each
+    system and adapter and the staging helper lists are generated from them.
+
+    \b
+    Examples:
+      revops contract --write     # regenerate after changing the contract or an adapter
+      revops contract --check     # CI: exit 1 when a generated file differs
+    """
+    from revops_cli.contract.generate import generated_files
+    from revops_cli.errors import ConfigError
+    from revops_cli.project import find_project_dir
+
+    if write == check:
+        raise ConfigError("pass one of --write or --check")
+    root = project_dir or find_project_dir()
+    _sync_generated(
+        root,
+        generated_files(root),
+        write=write,
+        source="revops_cli/contract",
+        command="revops contract --write",
+    )
 
 
 @metrics.command("validate")

@@ -14,11 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from revops_cli.errors import ConfigError, one_line
+
+if TYPE_CHECKING:
+    from revops_cli.contract.sources import SourceConfig
 
 PROJECT_FILE = "dbt_project.yml"
 DEFINITIONS_VAR = "revops"
@@ -101,7 +104,7 @@ class ProjectConfig:
         """Read the project file and parse ``--vars`` now, so a mistake in either is raised
         before anything runs."""
         config = cls(project_dir, vars_text or None)
-        config.vars  # noqa: B018 - read and check now
+        config.sources  # noqa: B018 - read and check the vars and the sources now
         return config
 
     @property
@@ -140,6 +143,13 @@ class ProjectConfig:
     def vars(self) -> dict[str, Any]:
         """The vars dbt sees: the project's, each replaced whole by one given in --vars."""
         return {**self.project_vars, **self.cli_vars}
+
+    @cached_property
+    def sources(self) -> dict[str, SourceConfig]:
+        """Each system's source adapter and location (``revops_sources``), checked."""
+        from revops_cli.contract.sources import resolve_sources
+
+        return resolve_sources(self.vars)
 
     @property
     def overrides(self) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from revops_cli.errors import ConfigError, DatabaseError, one_line
 from revops_cli.project import Project, open_duckdb
 
 if TYPE_CHECKING:
-    from revops_cli.generator.schema import RawTable
+    from revops_cli.contract import RawTable
 
 #: Adapter types the CLI can read from (dbt can build on more).
 SUPPORTED = ("duckdb", "postgres", "spark")
@@ -117,7 +117,7 @@ class PostgresWarehouse:
 
     def load(self, table: RawTable, source: DuckDBWarehouse, folder: Path) -> None:
         """Create ``table`` from the raw contract and fill it from ``source`` (CSV + COPY)."""
-        from revops_cli.generator.schema import ddl
+        from revops_cli.contract import ddl
 
         self.query(ddl(table))
         csv = folder / f"{table.schema}.{table.name}.csv"
@@ -181,7 +181,7 @@ class SparkWarehouse:
         ``source`` through a parquet file."""
         import sqlglot
 
-        from revops_cli.generator.schema import ddl
+        from revops_cli.contract import ddl
 
         create = sqlglot.transpile(ddl(table), read="duckdb", write="spark")[0]
         # A naive timestamp is Spark's TIMESTAMP in a UTC session, like every parsed one.
@@ -281,7 +281,7 @@ def load_raw(
     ``raw_<system>`` schema and filled with COPY (PostgreSQL) or from parquet (Spark).
     Returns rows loaded per 'system.table' (``tables``: default every raw table).
     """
-    from revops_cli.generator.schema import RAW_TABLES
+    from revops_cli.contract import RAW_TABLES
 
     tables = list(RAW_TABLES if tables is None else tables)
     src = DuckDBWarehouse.open(source)

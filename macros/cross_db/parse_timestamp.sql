@@ -8,7 +8,7 @@
     (tests/engines/ holds them to it). DuckDB alone also reads a few
     words ('epoch', 'infinity') and a ' UTC' suffix; the others return null there. -#}
 {% macro parse_timestamp(column) -%}
-    {{ return(adapter.dispatch('parse_timestamp', 'revops')(column)) }}
+    {{ return(adapter.dispatch('parse_timestamp', 'revops')(revops.as_text(column))) }}
 {%- endmacro %}
 
 {% macro default__parse_timestamp(column) -%}
@@ -57,7 +57,7 @@
 {#- Text to a date, or null when it does not parse. Text holding a timestamp gives the
     date as written (its offset is not applied), as DuckDB's cast does. -#}
 {% macro parse_date(column) -%}
-    {{ return(adapter.dispatch('parse_date', 'revops')(column)) }}
+    {{ return(adapter.dispatch('parse_date', 'revops')(revops.as_text(column))) }}
 {%- endmacro %}
 
 {% macro default__parse_date(column) -%}
@@ -90,7 +90,15 @@
 
 {#- True when the raw text holds something that did not parse (empty text is missing, not bad). -#}
 {% macro is_unparseable(raw_column, parsed_column) -%}
-    ({{ raw_column }} is not null and trim({{ raw_column }}) <> '' and {{ parsed_column }} is null)
+    ({{ raw_column }} is not null and trim({{ revops.as_text(raw_column) }}) <> '' and {{ parsed_column }} is null)
+{%- endmacro %}
+
+
+{#- A raw date or timestamp column as text, whether the loader typed it (a connector's
+    TIMESTAMP, TIMESTAMPTZ or DATE: its text is ISO 8601, with the offset a TIMESTAMPTZ
+    shows in the session's time zone) or wrote it as text. -#}
+{% macro as_text(column) -%}
+    cast({{ column }} as {{ revops.type_varchar() }})
 {%- endmacro %}
 
 

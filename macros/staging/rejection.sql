@@ -1,4 +1,4 @@
-{#- Building blocks of the hard rules staging applies (revops_cli/generator/schema.py,
+{#- Building blocks of the hard rules staging applies (revops_cli/contract/tables.py,
     REJECTION_REASONS). Each base model spells out its own `case` over these, in the
     contract's order, so the rules of a table can be read in one place. -#}
 

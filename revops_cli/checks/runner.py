@@ -126,18 +126,25 @@ def run_checks(
 
 
 class _Sources:
-    """``source('crm', 'contacts')`` -> the raw table, as the dbt sources name it."""
+    """``source('crm', 'contacts')`` in a suite -> the relation holding that canonical raw
+    table: the raw table (adapter ``revops``) or the adapter's model; None for a system
+    configured as absent (its suites' sources are skipped)."""
 
     def __init__(self, backend: Backend, variables: Mapping[str, Any]) -> None:
+        from revops_cli.contract.sources import resolve_sources
+
         self.backend = backend
-        self.prefix = str(variables.get("raw_schema_prefix") or "raw_")
-        self.database = variables.get("raw_database")
+        self.config = resolve_sources(variables)
 
     def locate(self, system: str, table: str) -> Relation | None:
-        schema = f"{self.prefix}{system}"
-        if self.database:  # another database: trust the sources' contract
-            return Relation(schema, table, (), database=str(self.database))
-        return self.backend.locate(table, schema)
+        source = self.config.get(system)
+        if source is None or source.adapter is None or source.schema is None:
+            return None
+        if not source.adapter.is_canonical:
+            return self.backend.locate(f"{source.adapter.name}__{table}")
+        if source.database:  # another database: trust the sources' contract
+            return Relation(source.schema, table, (), database=source.database)
+        return self.backend.locate(table, source.schema)
 
 
 def run_suite(

@@ -37,7 +37,7 @@ def as_of_sql(as_of: datetime | None) -> str:
 
 def raw_tables() -> list[str]:
     """Every raw table of the contract, as ``system.table``."""
-    from revops_cli.generator.schema import RAW_TABLES
+    from revops_cli.contract import RAW_TABLES
 
     return [f"{t.system}.{t.name}" for t in RAW_TABLES]
 

@@ -1,6 +1,6 @@
 """The demo business simulator and its ground truth (see core.generate).
 
-Imported lazily: the raw contract (generator.schema) is needed by commands that never
+Imported lazily: the raw contract (revops_cli.contract) is needed by commands that never
 generate, and the simulator's numpy/pyarrow imports cost them time.
 """
 

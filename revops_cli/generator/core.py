@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from revops_cli.contract import RAW_TABLES
 from revops_cli.definitions import load_definitions
 from revops_cli.errors import ConfigError, DatabaseError
 from revops_cli.generator import truth
@@ -22,7 +23,6 @@ from revops_cli.generator.billing import simulate_billing
 from revops_cli.generator.context import CHANNELS, Context, load_rates
 from revops_cli.generator.dirt import Injected, inject_hard_dirt
 from revops_cli.generator.funnel import Rows, ids, simulate_funnel
-from revops_cli.generator.schema import RAW_TABLES
 from revops_cli.generator.writer import RawWriter, create_raw_schemas, insert_arrow
 from revops_cli.project import open_duckdb
 

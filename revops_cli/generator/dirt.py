@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from revops_cli.generator.schema import TABLES_BY_NAME
+from revops_cli.contract import TABLES_BY_NAME
 
 #: (table, rejection reason, column the defect is in) for every kind of junk row.
 HARD_DIRT: tuple[tuple[str, str, str], ...] = (

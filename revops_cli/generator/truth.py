@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from revops_cli.generator.schema import RAW_TABLES
+from revops_cli.contract import RAW_TABLES
 
 if TYPE_CHECKING:
     from revops_cli.generator.core import GenerationResult

@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from revops_cli.generator.schema import TABLES_BY_NAME, RawTable, ddl
+from revops_cli.contract import TABLES_BY_NAME, RawTable, ddl
 
 #: Tables whose source system writes local times with a UTC offset (the CRM does).
 LOCAL_TIME_TABLES = frozenset({"crm.contacts", "crm.lifecycle_events", "crm.activities"})
@@ -69,11 +69,11 @@ class RawWriter:
             return
         types = {f.name: f.type for f in arrow.schema}
         exprs = [
-            _select_expression(table, c.name, types.get(c.name))
+            f"timestamp '{self.loaded_at}' as _loaded_at"
+            if c.name == "_loaded_at"
+            else _select_expression(table, c.name, types.get(c.name))
             for c in table.columns
-            if c.name != "_loaded_at"
         ]
-        exprs.append(f"timestamp '{self.loaded_at}' as _loaded_at")
         self.con.register("_revops_chunk", arrow)
         try:
             self.con.execute(

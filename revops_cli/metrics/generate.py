@@ -18,7 +18,6 @@ the YAML; adding a metric changes a few lines of each file, not the whole.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,6 +25,7 @@ import yaml
 from sqlglot import exp, generator
 from sqlglot.dialects.dialect import Dialect
 
+from revops_cli.generated import Generated, compare, write
 from revops_cli.metrics.catalog import Catalog, load_catalog
 from revops_cli.metrics.plan import TOTAL, Plan, build_plan
 from revops_cli.metrics.render import Definition, Renderer
@@ -550,15 +550,6 @@ def _docs(catalog: Catalog, plan: Plan) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Generated:
-    """A generated file and whether it matches what is on disk."""
-
-    path: Path
-    text: str
-    current: bool
-
-
 def model_files(catalog: Catalog) -> dict[Path, str]:
     """Every generated file, relative to the project, with its text."""
     plan = bi_plan(catalog)
@@ -584,24 +575,15 @@ def generated_files(project_dir: Path, catalog: Catalog | None = None) -> list[G
     found = [
         p
         for p in (project_dir / MODELS_DIR).rglob("*")
-        if p.is_file() and p.suffix in (".sql", ".yml") and p not in wanted
+        if p.is_file() and p.suffix in (".sql", ".yml")
     ]
-    out = [Generated(p, t, p.is_file() and p.read_text() == t) for p, t in wanted.items()]
-    out += [Generated(p, "", False) for p in sorted(found)]
-    return out
+    return compare(wanted, found)
 
 
 def write_models(project_dir: Path) -> list[Generated]:
     """Write the generated models (removing generated files no longer wanted); the files
     that changed."""
-    changed = [g for g in generated_files(project_dir) if not g.current]
-    for g in changed:
-        if not g.text:
-            g.path.unlink()
-            continue
-        g.path.parent.mkdir(parents=True, exist_ok=True)
-        g.path.write_text(g.text)
-    return changed
+    return write(generated_files(project_dir))
 
 
 Builder = Callable[[Catalog], str]

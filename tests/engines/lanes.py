@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from revops_cli.cli import cli
-from revops_cli.generator.schema import RAW_TABLES
+from revops_cli.contract import RAW_TABLES
 from revops_cli.warehouse import (
     DuckDBWarehouse,
     Fingerprint,

@@ -30,9 +30,9 @@ from lanes import (
     raw_table_problems,
 )
 
+from revops_cli.contract import RAW_TABLES
 from revops_cli.dbt_runner import run_dbt
 from revops_cli.generator import GenerationResult
-from revops_cli.generator.schema import RAW_TABLES
 from revops_cli.project import Project
 from revops_cli.warehouse import (
     DuckDBWarehouse,

@@ -32,8 +32,8 @@ from lanes import (
     raw_table_problems,
 )
 
+from revops_cli.contract import RAW_TABLES
 from revops_cli.generator import GenerationResult
-from revops_cli.generator.schema import RAW_TABLES
 from revops_cli.metrics.catalog import load_catalog
 from revops_cli.metrics.compiler import compile_query
 from revops_cli.metrics.request import Request

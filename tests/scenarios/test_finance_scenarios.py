@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from revops_cli.cli import cli
-from revops_cli.generator.schema import RAW_TABLES, TABLES_BY_NAME
+from revops_cli.contract import RAW_TABLES, TABLES_BY_NAME
 from revops_cli.generator.writer import create_raw_schemas
 
 pytestmark = pytest.mark.integration

@@ -26,11 +26,20 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 def test_vars_merge_as_dbt_merges_them() -> None:
     config = ProjectConfig.load(
         PROJECT_DIR,
-        "{raw_schema_prefix: src_, revops_overrides: {collections: {write_off_after_days: 90}}}",
+        "{revops_sources: {support: none},"
+        " revops_overrides: {collections: {write_off_after_days: 90}}}",
     )
-    # A top-level var given in --vars replaces the project's whole ...
-    assert config.vars["raw_schema_prefix"] == "src_"
-    assert config.vars["raw_database"] is None
+    # A top-level var given in --vars replaces the project's whole: the systems it leaves
+    # out take their defaults ...
+    assert config.vars["revops_sources"] == {"support": "none"}
+    assert {s: c.adapter_name for s, c in config.sources.items()} == {
+        "crm": "revops",
+        "marketing": "revops",
+        "billing": "revops",
+        "support": "none",
+        "product": "revops",
+    }
+    assert config.sources["crm"].schema == "raw_crm"
     # ... while the definitions take single keys from revops_overrides, the rest kept.
     assert config.definitions["collections"] == {
         "aging_bucket_upper_days": [30, 60, 90],
@@ -42,7 +51,7 @@ def test_vars_merge_as_dbt_merges_them() -> None:
     seen = project_vars(project, config.vars_text)
     assert seen["revops"]["collections"]["write_off_after_days"] == 90
     assert seen["revops"]["slas"]["conversion_window_days"] == 90
-    assert seen["raw_schema_prefix"] == "src_"
+    assert seen["revops_sources"] == {"support": "none"}
 
 
 @pytest.mark.parametrize("vars_text", ["null", "~", "[1, 2]", "3"])

@@ -1,4 +1,4 @@
-"""The raw contract is written once (schema.py); the dbt sources and macros must agree."""
+"""The raw contract is written once (revops_cli/contract); the dbt files derived from it agree."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from revops_cli.generator.schema import RAW_TABLES, REJECTION_REASONS, SYSTEMS
+from revops_cli.contract import RAW_TABLES, REJECTION_REASONS, SYSTEMS
+from revops_cli.contract.generate import generated_files
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -43,6 +44,12 @@ def test_staging_tables_macro_lists_the_contract() -> None:
     text = (PROJECT_DIR / "macros" / "staging" / "staging_tables.sql").read_text()
     listed = re.findall(r"'system': '(\w+)', 'table': '(\w+)', 'key': '(\w+)'", text)
     assert listed == [(t.system, t.name, t.primary_key) for t in RAW_TABLES]
+
+
+def test_generated_contract_files_are_current() -> None:
+    """`revops contract --check`: sources YAML and macros equal what the contract generates."""
+    stale = [str(g.path) for g in generated_files(PROJECT_DIR) if not g.current]
+    assert stale == [], "run `revops contract --write`"
 
 
 def test_every_raw_table_has_base_and_stg_models() -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from revops_cli.contract import RAW_TABLES, TABLES_BY_NAME
 from revops_cli.errors import ConfigError
 from revops_cli.generator import GenerationResult, generate
 from revops_cli.generator.dirt import HARD_DIRT, MIN_JUNK
-from revops_cli.generator.schema import RAW_TABLES, TABLES_BY_NAME
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 

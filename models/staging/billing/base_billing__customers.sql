@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('billing', 'customers') }}
+    select * from {{ revops.raw('billing', 'customers') }}
 ),
 
 currencies as (
@@ -20,6 +20,7 @@ renamed as (
         created_at as created_at_raw,
         {{ revops.parse_timestamp('created_at') }} as created_at,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('customer_id')) }} as key_rank
     from source
 ),
@@ -29,6 +30,7 @@ final as (
         renamed.*,
         case
             when renamed.customer_id is null then 'missing_key'
+            when renamed.is_deleted_in_source then 'deleted_in_source'
             when renamed.key_rank > 1 then 'duplicate_key'
             when {{ revops.has_unparseable_date(['renamed.created_at']) }}
                 then 'unparseable_date'

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('billing', 'invoices') }}
+    select * from {{ revops.raw('billing', 'invoices') }}
 ),
 
 currencies as (
@@ -32,6 +32,7 @@ renamed as (
         paid_at as paid_at_raw,
         {{ revops.parse_timestamp('paid_at') }} as paid_at,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('invoice_id')) }} as key_rank
     from source
 ),
@@ -41,6 +42,7 @@ final as (
         renamed.*,
         case
             when renamed.invoice_id is null then 'missing_key'
+            when renamed.is_deleted_in_source then 'deleted_in_source'
             when renamed.key_rank > 1 then 'duplicate_key'
             -- issued_at is required: missing counts as unparseable
             when

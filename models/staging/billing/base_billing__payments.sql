@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('billing', 'payments') }}
+    select * from {{ revops.raw('billing', 'payments') }}
 ),
 
 currencies as (
@@ -26,6 +26,7 @@ renamed as (
         refunded_at as refunded_at_raw,
         {{ revops.parse_timestamp('refunded_at') }} as refunded_at,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('payment_id')) }} as key_rank
     from source
 ),
@@ -35,6 +36,7 @@ final as (
         renamed.*,
         case
             when renamed.payment_id is null then 'missing_key'
+            when renamed.is_deleted_in_source then 'deleted_in_source'
             when renamed.key_rank > 1 then 'duplicate_key'
             -- attempted_at is required: missing counts as unparseable
             when

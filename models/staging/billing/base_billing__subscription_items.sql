@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('billing', 'subscription_items') }}
+    select * from {{ revops.raw('billing', 'subscription_items') }}
 ),
 
 currencies as (
@@ -25,6 +25,7 @@ renamed as (
         ended_at as ended_at_raw,
         {{ revops.parse_timestamp('ended_at') }} as ended_at,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('subscription_item_id')) }} as key_rank
     from source
 ),
@@ -34,6 +35,7 @@ final as (
         renamed.*,
         case
             when renamed.subscription_item_id is null then 'missing_key'
+            when renamed.is_deleted_in_source then 'deleted_in_source'
             when renamed.key_rank > 1 then 'duplicate_key'
             -- started_at is required: missing counts as unparseable
             when

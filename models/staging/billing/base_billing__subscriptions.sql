@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('billing', 'subscriptions') }}
+    select * from {{ revops.raw('billing', 'subscriptions') }}
 ),
 
 currencies as (
@@ -26,6 +26,7 @@ renamed as (
         ended_at as ended_at_raw,
         {{ revops.parse_timestamp('ended_at') }} as ended_at,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('subscription_id')) }} as key_rank
     from source
 ),
@@ -35,6 +36,7 @@ final as (
         renamed.*,
         case
             when renamed.subscription_id is null then 'missing_key'
+            when renamed.is_deleted_in_source then 'deleted_in_source'
             when renamed.key_rank > 1 then 'duplicate_key'
             -- started_at is required: missing counts as unparseable
             when

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('crm', 'contacts') }}
+    select * from {{ revops.raw('crm', 'contacts') }}
 ),
 
 renamed as (
@@ -24,6 +24,7 @@ renamed as (
         created_at as created_at_raw,
         {{ revops.parse_timestamp('created_at') }} as created_at,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('contact_id')) }} as key_rank
     from source
 ),
@@ -33,6 +34,7 @@ final as (
         *,
         case
             when contact_id is null then 'missing_key'
+            when is_deleted_in_source then 'deleted_in_source'
             when key_rank > 1 then 'duplicate_key'
             -- created_at is required: missing counts as unparseable
             when {{ revops.has_unparseable_date(['created_at'], required=['created_at']) }}

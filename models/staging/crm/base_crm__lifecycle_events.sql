@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('crm', 'lifecycle_events') }}
+    select * from {{ revops.raw('crm', 'lifecycle_events') }}
 ),
 
 contacts as (
@@ -20,6 +20,7 @@ renamed as (
         occurred_at as occurred_at_raw,
         {{ revops.parse_timestamp('occurred_at') }} as occurred_at,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('event_id')) }} as key_rank
     from source
 ),
@@ -29,6 +30,7 @@ final as (
         renamed.*,
         case
             when renamed.event_id is null then 'missing_key'
+            when renamed.is_deleted_in_source then 'deleted_in_source'
             when renamed.key_rank > 1 then 'duplicate_key'
             -- occurred_at is required: missing counts as unparseable
             when

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('crm', 'opportunities') }}
+    select * from {{ revops.raw('crm', 'opportunities') }}
 ),
 
 currencies as (
@@ -40,6 +40,7 @@ renamed as (
             false
         ) as is_missing_loss_reason,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('opportunity_id')) }} as key_rank
     from source
 ),
@@ -49,6 +50,7 @@ final as (
         renamed.*,
         case
             when renamed.opportunity_id is null then 'missing_key'
+            when renamed.is_deleted_in_source then 'deleted_in_source'
             when renamed.key_rank > 1 then 'duplicate_key'
             -- created_at is required: missing counts as unparseable
             when

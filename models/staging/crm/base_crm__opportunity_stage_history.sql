@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('crm', 'opportunity_stage_history') }}
+    select * from {{ revops.raw('crm', 'opportunity_stage_history') }}
 ),
 
 opportunities as (
@@ -18,6 +18,7 @@ renamed as (
         entered_at as entered_at_raw,
         {{ revops.parse_timestamp('entered_at') }} as entered_at,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('history_id')) }} as key_rank
     from source
 ),
@@ -27,6 +28,7 @@ final as (
         renamed.*,
         case
             when renamed.history_id is null then 'missing_key'
+            when renamed.is_deleted_in_source then 'deleted_in_source'
             when renamed.key_rank > 1 then 'duplicate_key'
             -- entered_at is required: missing counts as unparseable
             when

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('marketing', 'ad_spend') }}
+    select * from {{ revops.raw('marketing', 'ad_spend') }}
 ),
 
 currencies as (
@@ -23,6 +23,7 @@ renamed as (
         impressions,
         clicks,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('spend_id')) }} as key_rank
     from source
 ),
@@ -32,6 +33,7 @@ final as (
         renamed.*,
         case
             when renamed.spend_id is null then 'missing_key'
+            when renamed.is_deleted_in_source then 'deleted_in_source'
             when renamed.key_rank > 1 then 'duplicate_key'
             -- spend_date is required: missing counts as unparseable
             when

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('marketing', 'campaigns') }}
+    select * from {{ revops.raw('marketing', 'campaigns') }}
 ),
 
 currencies as (
@@ -23,6 +23,7 @@ renamed as (
         ended_on as end_date_raw,
         {{ revops.parse_date('ended_on') }} as end_date,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('campaign_id')) }} as key_rank
     from source
 ),
@@ -32,6 +33,7 @@ final as (
         renamed.*,
         case
             when renamed.campaign_id is null then 'missing_key'
+            when renamed.is_deleted_in_source then 'deleted_in_source'
             when renamed.key_rank > 1 then 'duplicate_key'
             when
                 {{ revops.has_unparseable_date(['renamed.start_date', 'renamed.end_date']) }}

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('marketing', 'touches') }}
+    select * from {{ revops.raw('marketing', 'touches') }}
 ),
 
 renamed as (
@@ -15,6 +15,7 @@ renamed as (
         occurred_at as occurred_at_raw,
         {{ revops.parse_timestamp('occurred_at') }} as occurred_at,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('touch_id')) }} as key_rank
     from source
 ),
@@ -24,6 +25,7 @@ final as (
         *,
         case
             when touch_id is null then 'missing_key'
+            when is_deleted_in_source then 'deleted_in_source'
             when key_rank > 1 then 'duplicate_key'
             -- occurred_at is required: missing counts as unparseable
             when {{ revops.has_unparseable_date(['occurred_at'], required=['occurred_at']) }}

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('product', 'usage_daily') }}
+    select * from {{ revops.raw('product', 'usage_daily') }}
 ),
 
 customers as (
@@ -17,6 +17,7 @@ renamed as (
         active_users as active_user_count,
         events as event_count,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('usage_id')) }} as key_rank
     from source
 ),
@@ -26,6 +27,7 @@ final as (
         renamed.*,
         case
             when renamed.usage_id is null then 'missing_key'
+            when renamed.is_deleted_in_source then 'deleted_in_source'
             when renamed.key_rank > 1 then 'duplicate_key'
             -- usage_date is required: missing counts as unparseable
             when

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('support', 'tickets') }}
+    select * from {{ revops.raw('support', 'tickets') }}
 ),
 
 renamed as (
@@ -22,6 +22,7 @@ renamed as (
         {{ revops.parse_timestamp('solved_at') }} as solved_at,
         csat_score,
         _loaded_at,
+        coalesce(_deleted, false) as is_deleted_in_source,
         {{ revops.key_rank(revops.clean_text('ticket_id')) }} as key_rank
     from source
 ),
@@ -31,6 +32,7 @@ final as (
         *,
         case
             when ticket_id is null then 'missing_key'
+            when is_deleted_in_source then 'deleted_in_source'
             when key_rank > 1 then 'duplicate_key'
             -- opened_at is required: missing counts as unparseable
             when

@@ -2,9 +2,11 @@
 
 One schema per source system (``raw_crm``, ``raw_marketing``, ``raw_billing``,
 ``raw_support``, ``raw_product``), like most loaders write them. Timestamps and dates
-arrive as text, the way CSV exports and many connectors deliver them, so that an
-unparseable value can be rejected by staging instead of failing the load. Every table
-carries ``_loaded_at``, the loader's UTC timestamp, for source freshness.
+may arrive as text (the demo writes text, the way CSV exports deliver them, so that an
+unparseable value is rejected by staging instead of failing the load) or typed, as
+connectors land them. Every table carries ``_loaded_at``, the loader's UTC timestamp, for
+source freshness. A company's own connector tables reach this shape through a source
+adapter (``revops_cli.contract.sources``, ``models/adapters/``).
 
 The hard rules staging applies (``rules``) are declared here next to the columns, so
 the generator's injected dirt, the staging models and the tests share one description.
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 #: Rejection reasons, in the order staging applies them (the first that matches wins).
 REJECTION_REASONS: tuple[str, ...] = (
     "missing_key",
+    "deleted_in_source",
     "duplicate_key",
     "unparseable_date",
     "unknown_currency",
@@ -70,6 +73,12 @@ class RawTable:
 
 
 LOADED_AT = Column("_loaded_at", "TIMESTAMP", "When the loader wrote the row (UTC).")
+DELETED = Column(
+    "_deleted",
+    "BOOLEAN",
+    "The source system deleted the row (a soft delete); staging rejects it as "
+    "deleted_in_source. Null is false.",
+)
 
 
 def _t(
@@ -80,7 +89,7 @@ def _t(
     columns: list[tuple[str, str, str]],
     **rules: object,
 ) -> RawTable:
-    cols = (*tuple(Column(n, t, d) for n, t, d in columns), LOADED_AT)
+    cols = (*tuple(Column(n, t, d) for n, t, d in columns), LOADED_AT, DELETED)
     return RawTable(system, name, description, primary_key, cols, **rules)  # type: ignore[arg-type]
 
 

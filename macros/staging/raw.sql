@@ -1,0 +1,58 @@
+{#- Where a system's raw tables come from: `revops_sources` in dbt_project.yml
+    (revops_cli/contract/sources.py). Each entry is an adapter name or a mapping
+    {adapter, schema, database}; a system left out reads revops' own contract from
+    raw_<system>. -#}
+
+{#- One system's source settings, with the defaults filled in. -#}
+{% macro source_config(system) -%}
+    {%- set given = var('revops_sources', {}).get(system) -%}
+    {%- set given = (given if given is mapping else {'adapter': given}) or {} -%}
+    {{ return({
+        'adapter': given.get('adapter') or 'revops',
+        'schema': given.get('schema'),
+        'database': given.get('database'),
+    }) }}
+{%- endmacro %}
+
+
+{#- True unless the system is configured as absent (`none`). -#}
+{% macro system_on(system) -%}
+    {{ return(revops.source_config(system)['adapter'] != 'none') }}
+{%- endmacro %}
+
+
+{#- The relation holding a canonical raw table, `system.table` of the contract: the source
+    itself (adapter `revops`), the adapter's model mapping a connector's tables onto it
+    (models/adapters/<adapter>/<adapter>__<table>.sql), or, for an absent system, an empty
+    relation with the contract's columns. -#}
+{% macro raw(system, table) -%}
+    {%- set adapter = revops.source_config(system)['adapter'] -%}
+    {%- if adapter == 'revops' -%}
+        {{ return(source(system, table)) }}
+    {%- elif adapter == 'none' -%}
+        {{ return('(' ~ revops.empty_raw(system, table) ~ ') as empty_' ~ table) }}
+    {%- else -%}
+        {{ return(ref(adapter ~ '__' ~ table)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A select of no rows with the contract's columns and types of one raw table. -#}
+{% macro empty_raw(system, table) -%}
+    {%- set types = {
+        'varchar': revops.type_varchar(),
+        'numeric': dbt.type_numeric(),
+        'integer': dbt.type_int(),
+        'boolean': dbt.type_boolean(),
+        'timestamp': dbt.type_timestamp(),
+    } -%}
+    {%- for staged in revops.staging_tables() if staged.system == system and staged.table == table -%}
+        select
+        {%- for name, family in staged.columns %}
+            cast(null as {{ types[family] }}) as {{ name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+        where 1 = 0
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("revops.raw: no raw table " ~ system ~ "." ~ table ~ " in the contract") }}
+    {%- endfor -%}
+{%- endmacro %}
