@@ -24,10 +24,28 @@ class BuildSummary:
 
     dbt: BuildResult
     reconciliation: list[tuple[Any, ...]] = field(default_factory=list)
+    #: (system, adapter, schema or "-", the catalog's metrics that are off without it).
+    sources: list[tuple[str, str, str, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.dbt.failed
+
+
+def source_rows(config: ProjectConfig) -> list[tuple[str, str, str, int]]:
+    """Each system's adapter and schema, and how many metrics are off because it is."""
+    from revops_cli.metrics.catalog import load_catalog
+
+    catalog = load_catalog(config.project_dir, config.overrides)
+    rows = []
+    for system, source in config.sources.items():
+        off = (
+            0
+            if source.is_on
+            else sum(system in catalog.systems(m) for m in catalog.metrics.values())
+        )
+        rows.append((system, source.adapter_name, source.schema or "-", off))
+    return rows
 
 
 def build(
@@ -55,7 +73,7 @@ def build(
     result = run_dbt(
         project, "build", args, dbt_vars=dbt_vars, progress=progress, raise_on_failure=False
     )
-    summary = BuildSummary(result)
+    summary = BuildSummary(result, sources=source_rows(config))
     built = {n.name for n in result.nodes if n.status == "success"}
     if "dq_row_reconciliation" in built and warehouse.can_query(project):
         summary.reconciliation = warehouse.query(project, REJECTED_SQL)[1]

@@ -443,19 +443,22 @@ def metrics() -> None:
 @click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path))
 @format_option
 def metrics_list(project_dir: Path | None, fmt: str) -> None:
-    """List every metric: name, type, owner, format, dimensions, label.
+    """List every metric: name, type, owner, format, dimensions, the source systems it
+    needs and whether they are on (revops_sources), label.
 
     \b
     Example:
       revops metrics list --format csv
     """
+    from revops_cli.config import ProjectConfig
     from revops_cli.metrics.catalog import load_catalog
-    from revops_cli.metrics.describe import catalog_rows
+    from revops_cli.metrics.describe import LIST_COLUMNS, catalog_rows
     from revops_cli.project import find_project_dir
     from revops_cli.render import render
 
-    rows = catalog_rows(load_catalog(project_dir or find_project_dir()))
-    click.echo(render(["metric", "type", "owner", "format", "dimensions", "label"], rows, fmt))
+    root = project_dir or find_project_dir()
+    off = [s for s, c in ProjectConfig.load(root).sources.items() if not c.is_on]
+    click.echo(render(LIST_COLUMNS, catalog_rows(load_catalog(root), off), fmt))
 
 
 @metrics.command("show")

@@ -36,6 +36,10 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
                     }
                     for n in summary.dbt.failed
                 ],
+                "sources": [
+                    dict(zip(["system", "adapter", "schema", "metrics_off"], r, strict=True))
+                    for r in summary.sources
+                ],
                 "reconciliation": [
                     dict(
                         zip(
@@ -70,6 +74,14 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
                     (n.name, n.resource_type, n.status, n.failures, (n.message or "")[:80])
                     for n in summary.dbt.failed
                 ],
+            )
+        )
+    if any(adapter != "revops" for _, adapter, _, _ in summary.sources):
+        parts.append(
+            render(
+                ["system", "adapter", "schema", "metrics off"],
+                summary.sources,
+                title="Sources (revops_sources; a system that is off builds empty)",
             )
         )
     if summary.reconciliation:

@@ -39,20 +39,24 @@
 
 {#- A select of no rows with the contract's columns and types of one raw table. -#}
 {% macro empty_raw(system, table) -%}
-    {%- set types = {
-        'varchar': revops.type_varchar(),
-        'numeric': dbt.type_numeric(),
-        'integer': dbt.type_int(),
-        'boolean': dbt.type_boolean(),
-        'timestamp': dbt.type_timestamp(),
-    } -%}
     {%- for staged in revops.staging_tables() if staged.system == system and staged.table == table -%}
         select
         {%- for name, family in staged.columns %}
-            cast(null as {{ types[family] }}) as {{ name }}{% if not loop.last %},{% endif %}
+            cast(null as {{ revops.type_varchar() if family == 'varchar' else family }}) as {{ name }}{% if not loop.last %},{% endif %}
         {%- endfor %}
         where 1 = 0
     {%- else -%}
         {{ exceptions.raise_compiler_error("revops.raw: no raw table " ~ system ~ "." ~ table ~ " in the contract") }}
     {%- endfor -%}
+{%- endmacro %}
+
+
+{#- A SQL condition: true when every system in the list is on (the generated metric models
+    leave out, or null, the metrics that need a system the company does not have). -#}
+{% macro systems_on_sql(systems) -%}
+    {%- set off = [] -%}
+    {%- for system in systems if not revops.system_on(system) -%}
+        {%- do off.append(system) -%}
+    {%- endfor -%}
+    {{ '(1 = 0)' if off else '(1 = 1)' }}
 {%- endmacro %}

@@ -5,55 +5,124 @@
 SELECT
   period_start AS month_start_date,
   is_partial_period,
-  CAST(accounts_at_risk AS {{ t_bigint }}) AS accounts_at_risk,
-  CAST(ar_month_end AS {{ t_double }}) AS ar_month_end,
-  CAST(ar_over_30_days AS {{ t_double }}) AS ar_over_30_days,
-  CAST(arpa AS {{ t_double }}) AS arpa,
-  CAST(arr AS {{ t_double }}) AS arr,
-  CAST(attributed_leads AS {{ t_bigint }}) AS attributed_leads,
-  CAST(attributed_mqls AS {{ t_bigint }}) AS attributed_mqls,
-  CAST(attributed_opportunities AS {{ t_bigint }}) AS attributed_opportunities,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing', 'product', 'support']) }}
+    THEN CAST(accounts_at_risk AS {{ t_bigint }})
+  END AS accounts_at_risk,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(ar_month_end AS {{ t_double }}) END AS ar_month_end,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(ar_over_30_days AS {{ t_double }})
+  END AS ar_over_30_days,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(arpa AS {{ t_double }}) END AS arpa,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(arr AS {{ t_double }}) END AS arr,
+  CASE
+    WHEN {{ revops.systems_on_sql(['marketing']) }}
+    THEN CAST(attributed_leads AS {{ t_bigint }})
+  END AS attributed_leads,
+  CASE
+    WHEN {{ revops.systems_on_sql(['marketing']) }}
+    THEN CAST(attributed_mqls AS {{ t_bigint }})
+  END AS attributed_mqls,
+  CASE
+    WHEN {{ revops.systems_on_sql(['marketing']) }}
+    THEN CAST(attributed_opportunities AS {{ t_bigint }})
+  END AS attributed_opportunities,
   CAST(average_deal_size AS {{ t_double }}) AS average_deal_size,
-  CAST(bad_debt AS {{ t_double }}) AS bad_debt,
-  CAST(booked_not_collected_gap AS {{ t_double }}) AS booked_not_collected_gap,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(bad_debt AS {{ t_double }}) END AS bad_debt,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(booked_not_collected_gap AS {{ t_double }})
+  END AS booked_not_collected_gap,
   CAST(bookings AS {{ t_double }}) AS bookings,
   CAST(bookings_trailing_12m AS {{ t_double }}) AS bookings_trailing_12m,
   CAST(bookings_ytd AS {{ t_double }}) AS bookings_ytd,
-  CAST(cac AS {{ t_double }}) AS cac,
-  CAST(cac_payback_months AS {{ t_double }}) AS cac_payback_months,
-  CAST(churned_customers AS {{ t_bigint }}) AS churned_customers,
-  CAST(churned_mrr AS {{ t_double }}) AS churned_mrr,
-  CAST(collected AS {{ t_double }}) AS collected,
-  CAST(collected_on_due AS {{ t_double }}) AS collected_on_due,
-  CAST(collection_rate AS {{ t_double }}) AS collection_rate,
-  CAST(contraction_mrr AS {{ t_double }}) AS contraction_mrr,
-  CAST(cost_per_lead AS {{ t_double }}) AS cost_per_lead,
-  CAST(cost_per_mql AS {{ t_double }}) AS cost_per_mql,
-  CAST(cost_per_qualified_opportunity AS {{ t_double }}) AS cost_per_qualified_opportunity,
+  CASE
+    WHEN {{ revops.systems_on_sql(['marketing', 'billing']) }}
+    THEN CAST(cac AS {{ t_double }})
+  END AS cac,
+  CASE
+    WHEN {{ revops.systems_on_sql(['marketing', 'billing']) }}
+    THEN CAST(cac_payback_months AS {{ t_double }})
+  END AS cac_payback_months,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(churned_customers AS {{ t_bigint }})
+  END AS churned_customers,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(churned_mrr AS {{ t_double }}) END AS churned_mrr,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(collected AS {{ t_double }}) END AS collected,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(collected_on_due AS {{ t_double }})
+  END AS collected_on_due,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(collection_rate AS {{ t_double }})
+  END AS collection_rate,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(contraction_mrr AS {{ t_double }})
+  END AS contraction_mrr,
+  CASE
+    WHEN {{ revops.systems_on_sql(['marketing']) }}
+    THEN CAST(cost_per_lead AS {{ t_double }})
+  END AS cost_per_lead,
+  CASE
+    WHEN {{ revops.systems_on_sql(['marketing']) }}
+    THEN CAST(cost_per_mql AS {{ t_double }})
+  END AS cost_per_mql,
+  CASE
+    WHEN {{ revops.systems_on_sql(['marketing']) }}
+    THEN CAST(cost_per_qualified_opportunity AS {{ t_double }})
+  END AS cost_per_qualified_opportunity,
   CAST(crm_records AS {{ t_bigint }}) AS crm_records,
-  CAST(customers_at_start AS {{ t_bigint }}) AS customers_at_start,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(customers_at_start AS {{ t_bigint }})
+  END AS customers_at_start,
   CAST(data_completeness AS {{ t_double }}) AS data_completeness,
-  CAST(days_to_collect_median AS {{ t_double }}) AS days_to_collect_median,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(days_to_collect_median AS {{ t_double }})
+  END AS days_to_collect_median,
   CAST(deals_closed AS {{ t_bigint }}) AS deals_closed,
   CAST(deals_won AS {{ t_bigint }}) AS deals_won,
-  CAST(dso AS {{ t_double }}) AS dso,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(dso AS {{ t_double }}) END AS dso,
   CAST(duplicate_crm_records AS {{ t_bigint }}) AS duplicate_crm_records,
   CAST(duplicate_rate AS {{ t_double }}) AS duplicate_rate,
-  CAST(expansion_mrr AS {{ t_double }}) AS expansion_mrr,
-  CAST(first_response_hours_median AS {{ t_double }}) AS first_response_hours_median,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(expansion_mrr AS {{ t_double }})
+  END AS expansion_mrr,
+  CASE
+    WHEN {{ revops.systems_on_sql(['support']) }}
+    THEN CAST(first_response_hours_median AS {{ t_double }})
+  END AS first_response_hours_median,
   CAST(forecast_accuracy AS {{ t_double }}) AS forecast_accuracy,
   CAST(forecast_bookings AS {{ t_double }}) AS forecast_bookings,
-  CAST(gross_collected AS {{ t_double }}) AS gross_collected,
-  CAST(grr AS {{ t_double }}) AS grr,
-  CAST(health_score AS {{ t_double }}) AS health_score,
-  CAST(invoiced AS {{ t_double }}) AS invoiced,
-  CAST(invoiced_due AS {{ t_double }}) AS invoiced_due,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(gross_collected AS {{ t_double }})
+  END AS gross_collected,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(grr AS {{ t_double }}) END AS grr,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing', 'product', 'support']) }}
+    THEN CAST(health_score AS {{ t_double }})
+  END AS health_score,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(invoiced AS {{ t_double }}) END AS invoiced,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(invoiced_due AS {{ t_double }}) END AS invoiced_due,
   CAST(lead_to_customer AS {{ t_double }}) AS lead_to_customer,
   CAST(lead_to_mql AS {{ t_double }}) AS lead_to_mql,
   CAST(leads AS {{ t_bigint }}) AS leads,
-  CAST(logo_churn_rate AS {{ t_double }}) AS logo_churn_rate,
-  CAST(ltv AS {{ t_double }}) AS ltv,
-  CAST(marketing_spend AS {{ t_double }}) AS marketing_spend,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(logo_churn_rate AS {{ t_double }})
+  END AS logo_churn_rate,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(ltv AS {{ t_double }}) END AS ltv,
+  CASE
+    WHEN {{ revops.systems_on_sql(['marketing']) }}
+    THEN CAST(marketing_spend AS {{ t_double }})
+  END AS marketing_spend,
   CAST(median_lead_response_hours AS {{ t_double }}) AS median_lead_response_hours,
   CAST(median_mql_response_hours AS {{ t_double }}) AS median_mql_response_hours,
   CAST(mql_rejection_rate AS {{ t_double }}) AS mql_rejection_rate,
@@ -63,22 +132,31 @@ SELECT
   CAST(mql_to_sql AS {{ t_double }}) AS mql_to_sql,
   CAST(mql_to_won_funnel AS {{ t_double }}) AS mql_to_won_funnel,
   CAST(mqls AS {{ t_bigint }}) AS mqls,
-  CAST(mrr AS {{ t_double }}) AS mrr,
-  CAST(mrr_growth AS {{ t_double }}) AS mrr_growth,
-  CAST(new_customers AS {{ t_bigint }}) AS new_customers,
-  CAST(new_mrr AS {{ t_double }}) AS new_mrr,
-  CAST(nrr AS {{ t_double }}) AS nrr,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(mrr AS {{ t_double }}) END AS mrr,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(mrr_growth AS {{ t_double }}) END AS mrr_growth,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(new_customers AS {{ t_bigint }})
+  END AS new_customers,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(new_mrr AS {{ t_double }}) END AS new_mrr,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(nrr AS {{ t_double }}) END AS nrr,
   CAST(open_opportunities AS {{ t_bigint }}) AS open_opportunities,
   CAST(open_pipeline AS {{ t_double }}) AS open_pipeline,
   CAST(opportunities_created AS {{ t_bigint }}) AS opportunities_created,
   CAST(opportunity_to_won AS {{ t_double }}) AS opportunity_to_won,
   CAST(opportunity_win_rate AS {{ t_double }}) AS opportunity_win_rate,
-  CAST(paying_customers AS {{ t_bigint }}) AS paying_customers,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(paying_customers AS {{ t_bigint }})
+  END AS paying_customers,
   CAST(pipeline_coverage AS {{ t_double }}) AS pipeline_coverage,
   CAST(pipeline_velocity AS {{ t_double }}) AS pipeline_velocity,
   CAST(raw_rows AS {{ t_bigint }}) AS raw_rows,
-  CAST(reactivation_mrr AS {{ t_double }}) AS reactivation_mrr,
-  CAST(refunds AS {{ t_double }}) AS refunds,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(reactivation_mrr AS {{ t_double }})
+  END AS reactivation_mrr,
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(refunds AS {{ t_double }}) END AS refunds,
   CAST(rejected_row_rate AS {{ t_double }}) AS rejected_row_rate,
   CAST(rejected_rows AS {{ t_bigint }}) AS rejected_rows,
   CAST(response_sla_compliance AS {{ t_double }}) AS response_sla_compliance,
@@ -90,8 +168,8 @@ SELECT
   CAST(sql_to_opportunity AS {{ t_double }}) AS sql_to_opportunity,
   CAST(sqls AS {{ t_bigint }}) AS sqls,
   CAST(stagnant_deals AS {{ t_bigint }}) AS stagnant_deals,
-  CAST(starting_mrr AS {{ t_double }}) AS starting_mrr,
-  CAST(tickets AS {{ t_bigint }}) AS tickets
+  CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(starting_mrr AS {{ t_double }}) END AS starting_mrr,
+  CASE WHEN {{ revops.systems_on_sql(['support']) }} THEN CAST(tickets AS {{ t_bigint }}) END AS tickets
 FROM {{ ref('metric_wide') }}
 WHERE
   dimension = '*'

@@ -136,6 +136,12 @@ class _Sources:
         self.backend = backend
         self.config = resolve_sources(variables)
 
+    def tables(self) -> list[str]:
+        """The raw tables of the systems that are on, ``system.table``."""
+        from revops_cli.contract import RAW_TABLES
+
+        return [f"{t.system}.{t.name}" for t in RAW_TABLES if self.config[t.system].is_on]
+
     def locate(self, system: str, table: str) -> Relation | None:
         source = self.config.get(system)
         if source is None or source.adapter is None or source.schema is None:
@@ -183,7 +189,9 @@ def run_suite(
             return found.table().sql(dialect="duckdb")
 
         try:
-            sql = render_query(suite.query or "", ref=ref, source=source, as_of=as_of)
+            sql = render_query(
+                suite.query or "", ref=ref, source=source, as_of=as_of, tables=sources.tables()
+            )
             if missing:
                 what = ", ".join(dict.fromkeys(missing))
                 return skipped(suite, label, f"skipped (model not built: {what})")

@@ -48,17 +48,22 @@ def render_query(
     ref: Callable[[str], str],
     source: Callable[[str, str], str],
     as_of: datetime | None,
+    tables: Sequence[str] | None = None,
 ) -> str:
     """Render a suite query's Jinja.
 
     Available: ``ref('model')``, ``source('system', 'table')``, ``as_of`` (a timestamp, or a
-    typed null when not pinned) and ``raw_tables`` (every raw table, ``system.table``).
+    typed null when not pinned) and ``raw_tables`` (the raw tables the configured sources
+    fill, ``system.table``: ``tables``, by default every table of the contract).
     """
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
     try:
         template = env.from_string(query)
         return template.render(
-            ref=ref, source=source, as_of=as_of_sql(as_of), raw_tables=raw_tables()
+            ref=ref,
+            source=source,
+            as_of=as_of_sql(as_of),
+            raw_tables=list(raw_tables() if tables is None else tables),
         )
     except jinja2.TemplateSyntaxError as exc:
         raise QueryError(exc.lineno, f"Jinja: {exc.message}") from exc

@@ -23,7 +23,7 @@ from revops_cli.contract.sources import (
     Adapter,
     canonical_adapter,
 )
-from revops_cli.contract.tables import RAW_TABLES, SYSTEMS, RawTable
+from revops_cli.contract.tables import RAW_TABLES, REJECTION_REASONS, SYSTEMS, RawTable
 from revops_cli.generated import Generated, compare, write
 
 HEADER = (
@@ -117,21 +117,13 @@ def adapter_sources_yaml(adapter: Adapter) -> str:
     return _yaml({"version": 2, "sources": [source]})
 
 
-def _type_family(raw_type: str) -> str:
-    upper = raw_type.upper()
-    for prefix, family in (
-        ("DECIMAL", "numeric"),
-        ("INTEGER", "integer"),
-        ("BOOLEAN", "boolean"),
-        ("TIMESTAMP", "timestamp"),
-    ):
-        if upper.startswith(prefix):
-            return family
-    return "varchar"
+def _sql_type(raw_type: str) -> str:
+    """A contract type as the empty relation casts to it (varchar: the engine's text)."""
+    return "varchar" if raw_type.upper() == "VARCHAR" else raw_type.lower()
 
 
 def _table_entry(t: RawTable) -> str:
-    columns = ", ".join(f"('{c.name}', '{_type_family(c.type)}')" for c in t.columns)
+    columns = ", ".join(f"('{c.name}', '{_sql_type(c.type)}')" for c in t.columns)
     return (
         f"        {{'system': '{t.system}', 'table': '{t.name}', 'key': '{t.primary_key}',\n"
         f"         'columns': [{columns}]}},"
@@ -150,6 +142,11 @@ def staging_tables_macro() -> str:
         "    {{ return([\n"
         f"{lines}\n"
         "    ]) }}\n"
+        "{%- endmacro %}\n"
+        "\n\n"
+        "{#- The reasons staging rejects a raw row for, in the order the rules apply. -#}\n"
+        "{% macro rejection_reasons() -%}\n"
+        f"    {{{{ return({list(REJECTION_REASONS)!r}) }}}}\n"
         "{%- endmacro %}\n"
     )
 

@@ -211,6 +211,11 @@ def resolve_sources(variables: Mapping[str, Any]) -> dict[str, SourceConfig]:
             entry.get("schema") or adapter.default_schema,
             entry.get("database"),
         )
+    if out["product"].is_on and not out["billing"].is_on:
+        raise ConfigError(
+            f"{SOURCES_VAR}.product: product usage is keyed by billing customer; "
+            "with billing: none, set product: none too"
+        )
     return out
 
 

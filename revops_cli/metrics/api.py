@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from revops_cli import __version__
+from revops_cli.errors import ConfigError
 from revops_cli.metrics.request import Request, dialect_for
 from revops_cli.project import Project, target_dir
 
@@ -290,9 +291,26 @@ class MetricStore:
         """``request`` compiled for this store's target."""
         return compile_request(self.project.project_dir, request, self.dialect, self.overrides)
 
+    @property
+    def systems_off(self) -> list[str]:
+        """The source systems the project's revops_sources turns off."""
+        from revops_cli.config import ProjectConfig
+
+        config = ProjectConfig.load(self.project.project_dir)
+        return [s for s, c in config.sources.items() if not c.is_on]
+
     def run(self, request: Request) -> MetricResult:
-        """Run a compiled request on the warehouse."""
+        """Run a compiled request on the warehouse; a metric needing a system that is off is
+        a ConfigError (its tables are empty: a 0 would be a wrong number)."""
         compiled = self.compile(request)
+        off = self.systems_off
+        for metric in compiled.metrics if off else []:
+            needs = [s for s in self.catalog.systems(metric) if s in off]
+            if needs:
+                raise ConfigError(
+                    f"metric '{metric.name}' needs {', '.join(needs)}, which revops_sources "
+                    "turns off in dbt_project.yml"
+                )
         if self._warehouse is None:
             from revops_cli import warehouse
 

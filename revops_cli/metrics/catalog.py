@@ -99,6 +99,15 @@ class Catalog:
                     out.append(leaf)
         return out
 
+    def systems(self, metric: Metric) -> list[str]:
+        """The source systems ``metric`` needs (those of the models below it)."""
+        out: list[str] = []
+        for leaf in self.leaves(metric):
+            for system in self.models[leaf.model].systems:
+                if system not in out:
+                    out.append(system)
+        return out
+
     def dimensions(self, metric: Metric) -> list[str]:
         """The dimensions ``metric`` may be sliced by."""
         if isinstance(metric, Simple | Conversion):

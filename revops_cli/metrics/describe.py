@@ -3,6 +3,7 @@ with its lineage (marts, columns, raw sources) and its SQL."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -15,15 +16,20 @@ from revops_cli.metrics.models import source_lineage
 from revops_cli.metrics.request import Request
 from revops_cli.metrics.spec import Conversion, Metric, Simple
 
+LIST_COLUMNS = ["metric", "type", "owner", "format", "dimensions", "needs", "status", "label"]
 
-def catalog_rows(catalog: Catalog) -> list[tuple[str, ...]]:
-    """One row per metric for `revops metrics list`."""
-    return [
-        (m.name, m.type, m.owner, m.format, ", ".join(catalog.dimensions(m)), m.label)
-        for m in sorted(
-            catalog.metrics.values(), key=lambda m: (catalog.files[m.name].stem, m.name)
-        )
-    ]
+
+def catalog_rows(catalog: Catalog, systems_off: Sequence[str] = ()) -> list[tuple[str, ...]]:
+    """One row per metric for `revops metrics list`: ``needs`` the source systems below it,
+    ``status`` on, or off naming the systems revops_sources turns off."""
+    rows = []
+    for m in sorted(catalog.metrics.values(), key=lambda m: (catalog.files[m.name].stem, m.name)):
+        needs = catalog.systems(m)
+        off = [s for s in needs if s in systems_off]
+        status = f"off (no {', '.join(off)})" if off else "on"
+        dims = ", ".join(catalog.dimensions(m))
+        rows.append((m.name, m.type, m.owner, m.format, dims, ", ".join(needs), status, m.label))
+    return rows
 
 
 def lineage(catalog: Catalog, metric: Metric) -> dict[str, Any]:

@@ -17,6 +17,7 @@ the YAML; adding a metric changes a few lines of each file, not the whole.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -233,9 +234,29 @@ def _in_any(units: tuple[str, ...]) -> exp.Expr:
     return exp.or_(*checks) if len(checks) > 1 else checks[0]
 
 
-def _values_sql(plan: Plan) -> str:
+#: A placeholder column for "the systems a metric needs are on", replaced by Jinja.
+_SYSTEMS_ON = "_revops_systems_on__"
+
+
+def _systems_on(systems: list[str]) -> exp.Expr:
+    return exp.column(_SYSTEMS_ON + "__".join(systems))
+
+
+def _systems_jinja(sql: str) -> str:
+    """The placeholders as ``revops.systems_on_sql([...])``: true unless a system the metric
+    needs is off in revops_sources (its values are then left out or null)."""
+
+    def jinja(match: re.Match[str]) -> str:
+        names = ", ".join(f"'{s}'" for s in match.group(1).split("__"))
+        return "{{ revops.systems_on_sql([" + names + "]) }}"
+
+    return re.sub(_SYSTEMS_ON + r"([a-z]+(?:__[a-z]+)*)", jinja, sql)
+
+
+def _values_sql(plan: Plan, catalog: Catalog) -> str:
     """metric_values: one line per metric (its rows of metric_wide: the totals, and each of
-    its dimensions where its stages have the value), then the types."""
+    its dimensions where its stages have the value, while the systems it needs are on),
+    then the types."""
     lines = []
     for out in plan.outputs:
         name = out.metric.name
@@ -250,6 +271,9 @@ def _values_sql(plan: Plan) -> str:
                 exp.paren(_in_any(out.units)),
             )
             where = exp.or_(total, exp.paren(sliced))
+        systems = catalog.systems(out.metric)
+        if systems:
+            where = exp.and_(exp.paren(where), _systems_on(systems))
         part = (
             exp.select(
                 exp.alias_(exp.Literal.string(name), "metric"),
@@ -275,7 +299,7 @@ def _values_sql(plan: Plan) -> str:
             .from_(_ref_table("metric_wide"))
             .where(where)
         )
-        lines.append("    " + _refs(_sql(part, pretty=False)))
+        lines.append("    " + _systems_jinja(_refs(_sql(part, pretty=False))))
     total = exp.EQ(this=exp.column("dimension"), expression=exp.Literal.string(TOTAL))
     final = exp.select(
         exp.alias_(exp.cast(exp.column("metric"), "varchar"), "metric"),
@@ -307,7 +331,7 @@ def _values_sql(plan: Plan) -> str:
     return _file(f"with long as (\n{body}\n)\n\n" + _sql(final) + "\n")
 
 
-def _kpi_sql(plan: Plan) -> str:
+def _kpi_sql(plan: Plan, catalog: Catalog) -> str:
     cols: list[exp.Expr] = [
         exp.alias_(exp.column("period_start"), "month_start_date"),
         exp.column("is_partial_period"),
@@ -315,13 +339,17 @@ def _kpi_sql(plan: Plan) -> str:
     for out in plan.outputs:
         name = out.metric.name
         kind = "bigint" if out.metric.format == "count" else "double"
-        cols.append(exp.alias_(exp.cast(exp.column(name), kind), name))
+        value: exp.Expr = exp.cast(exp.column(name), kind)
+        systems = catalog.systems(out.metric)
+        if systems:  # null while a system it needs is off
+            value = exp.Case(ifs=[exp.If(this=_systems_on(systems), true=value)])
+        cols.append(exp.alias_(value, name))
     query = (
         exp.select(*cols)
         .from_(_ref_table("metric_wide"))
         .where(exp.EQ(this=exp.column("dimension"), expression=exp.Literal.string(TOTAL)))
     )
-    return _file(_refs(_sql(query)) + "\n")
+    return _file(_systems_jinja(_refs(_sql(query))) + "\n")
 
 
 def catalog_columns() -> list[tuple[str, str, str]]:
@@ -560,8 +588,8 @@ def model_files(catalog: Catalog) -> dict[Path, str]:
     for model in renderer.models():
         files[MEASURES_DIR / f"metric_measures__{model}.sql"] = _measures_sql(renderer, model)
     files[STAGES_DIR / "metric_wide.sql"] = _wide_sql(renderer)
-    files[MODELS_DIR / "metric_values.sql"] = _values_sql(plan)
-    files[MODELS_DIR / "kpi_monthly.sql"] = _kpi_sql(plan)
+    files[MODELS_DIR / "metric_values.sql"] = _values_sql(plan, catalog)
+    files[MODELS_DIR / "kpi_monthly.sql"] = _kpi_sql(plan, catalog)
     files[MODELS_DIR / "metric_catalog.sql"] = _catalog_sql(catalog, plan)
     files[MODELS_DIR / "_metrics__models.yml"] = _docs(catalog, plan)
     return files

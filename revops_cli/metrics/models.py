@@ -9,7 +9,7 @@ any build), its source lineage is used for ``revops metrics show``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,9 @@ class Model:
     #: Columns with a ``unique`` test: one row per value (a conversion's entity that is
     #: unique needs no join between its steps).
     unique_columns: set[str] = field(default_factory=set)
+    #: Source systems the model cannot be built without (``config: {meta: {requires_systems:
+    #: [billing]}}`` in its YAML); with one of them off (revops_sources), its metrics are off.
+    systems: tuple[str, ...] = ()
 
     def time_grain(self, column: str) -> str:
         """The grain of a time column's values: day unless the YAML says week or month."""
@@ -76,6 +79,10 @@ def load_models(project_dir: Path) -> dict[str, Model]:
             model = models.get(str(entry.get("name")))
             if model is None:
                 continue
+            model_meta = (entry.get("config") or {}).get("meta") or entry.get("meta") or {}
+            systems = model_meta.get("requires_systems") if isinstance(model_meta, dict) else None
+            if systems:
+                model = models[model.name] = replace(model, systems=tuple(map(str, systems)))
             for column in entry.get("columns") or []:
                 name = str(column["name"])
                 model.columns[name] = str(column.get("data_type") or "")

@@ -1,5 +1,5 @@
-{#- One row: the instant the billing data is complete to, and the last day and month it
-    closes. Facts by day, week or month stop at the last closed one (a month's MRR is read
+{#- One row: the instant the billing data is complete to (the CRM's, for a company without
+    billing: revops_sources.billing = none), and the last day and month it closes. Facts by day, week or month stop at the last closed one (a month's MRR is read
     at its end, so the month in progress is not reported). -#}
 with
 
@@ -19,6 +19,12 @@ payments as (
     select * from {{ ref('stg_billing__payments') }}
 ),
 
+crm_loads as (
+    select max(_loaded_at) as loaded_at from {{ ref('stg_crm__contacts') }}
+    union all
+    select max(_loaded_at) as loaded_at from {{ ref('stg_crm__opportunities') }}
+),
+
 loads as (
     select max(_loaded_at) as loaded_at from customers
     union all
@@ -31,7 +37,11 @@ loads as (
 
 as_of as (
     select
-        coalesce({{ revops.revenue_as_of_literal() }}, max(loaded_at)) as as_of_at
+        coalesce(
+            {{ revops.revenue_as_of_literal() }},
+            max(loaded_at),
+            (select max(crm_loads.loaded_at) from crm_loads)
+        ) as as_of_at
     from loads
 ),
 
