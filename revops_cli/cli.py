@@ -210,6 +210,56 @@ def check(
         sys.exit(EXIT_CHECKS_FAILED)
 
 
+@cli.command()
+@project_options
+@click.option("--vars", "dbt_vars", help="Check these revops_sources instead, as dbt --vars YAML.")
+@click.option("--verbose", "-v", is_flag=True, help="Also list the tables that pass.")
+@format_option
+def doctor(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    dbt_vars: str | None,
+    verbose: bool,
+    fmt: str,
+) -> None:
+    """Check the raw schemas against the source adapters before a build.
+
+    For each system revops_sources turns on (dbt_project.yml), every table its adapter
+    reads: present, with the columns it reads in usable types, not empty, and synced within
+    72 hours of the newest table. One line per problem with what to do. Exits 2 when the
+    build cannot work (a missing table or column, a wrong type), 0 otherwise.
+
+    \b
+    Examples:
+      revops doctor
+      revops doctor --vars '{revops_sources: {crm: {adapter: revops, schema: raw_crm}}}'
+    """
+    from revops_cli import doctor as doc
+    from revops_cli.config import ProjectConfig
+    from revops_cli.render import render
+
+    project = _project(project_dir, profiles_dir, target, database)
+    config = ProjectConfig.load(project.project_dir, dbt_vars)
+    findings = doc.diagnose(project, config)
+    columns = ["status", "system", "relation", "message"]
+    if fmt == "table":
+        errors = sum(f.status == "error" for f in findings)
+        warns = sum(f.status == "warn" for f in findings)
+        shown = doc.rows(findings, verbose)
+        if shown:
+            click.echo(render(columns, shown))
+        click.echo(
+            f"{len(findings)} checks: {errors} error(s), {warns} warning(s); "
+            + ("the build can run" if not errors else "fix the errors before a build")
+        )
+    else:
+        click.echo(render(columns, doc.rows(findings, verbose=True), fmt))
+    if not doc.ok(findings):
+        sys.exit(EXIT_USAGE)
+
+
 def _progress(node: Any, done: int) -> None:
     mark = "ok" if node.status in ("success", "pass") else node.status.upper()
     click.echo(
