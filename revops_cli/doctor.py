@@ -107,7 +107,7 @@ def _table(
     if not count:
         return [
             finding(
-                "error" if table.required else "warn",
+                "error" if table.required and not table.may_be_empty else "warn",
                 "empty: the build would serve zeros from it; check the sync, or set "
                 f"{SOURCES_VAR}.{source.system} to none if the company does not use it",
             )

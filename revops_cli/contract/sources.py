@@ -56,6 +56,8 @@ class ConnectorTable:
     columns: tuple[ConnectorColumn, ...]
     #: the adapter cannot work without it (optional ones fill less when missing).
     required: bool = True
+    #: a company may have no rows in it (teams, form submissions): not a doctor error.
+    may_be_empty: bool = False
 
     @property
     def column_names(self) -> list[str]:
