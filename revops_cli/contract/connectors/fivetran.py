@@ -1,15 +1,4 @@
-"""The connector adapters: what each maps, from which tables, and what it cannot fill.
-
-Each adapter here has a dbt model per canonical table of its system under
-``models/adapters/<name>/`` (``<name>__<table>.sql``); its sources YAML is generated from
-the tables declared here (``revops contract --write``), and ``revops doctor`` checks a
-warehouse against them. Values whose vocabulary differs per company (deal stages, lead
-statuses, teams, forms, lead sources, countries) go through ``seeds/source_value_map.csv``.
-
-Table and column names follow the connectors' documentation and the public dbt packages
-built on them (fivetran/dbt_hubspot, fivetran/dbt_stripe); docs/connectors.md lists the
-references and every field a mapping cannot fill.
-"""
+"""Fivetran's HubSpot and Stripe connectors."""
 
 from __future__ import annotations
 
