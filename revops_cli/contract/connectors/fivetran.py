@@ -18,9 +18,10 @@ _SYNCED = ConnectorColumn("_fivetran_synced", TIMESTAMP, "When Fivetran wrote th
 _DELETED = ConnectorColumn("_fivetran_deleted", BOOLEAN, "Deleted in the source (soft delete).")
 
 
-def _table(
+def fivetran_table(
     name: str, description: str, *columns: tuple[str, str], may_be_empty: bool = False
 ) -> ConnectorTable:
+    """A table as Fivetran lands it: the columns an adapter reads, then _fivetran_synced."""
     cols = tuple(ConnectorColumn(n, f) for n, f in columns)
     return ConnectorTable(name, description, (*cols, _SYNCED), may_be_empty=may_be_empty)
 
@@ -43,7 +44,7 @@ FIVETRAN_HUBSPOT = register(
             "opportunity_stage_history",
         ),
         tables=(
-            _table(
+            fivetran_table(
                 "owner",
                 "HubSpot owners (the users records are assigned to).",
                 ("owner_id", _ID),
@@ -53,7 +54,7 @@ FIVETRAN_HUBSPOT = register(
                 ("active_user_id", _ID),
                 ("created_at", TIMESTAMP),
             ),
-            _table(
+            fivetran_table(
                 "owner_team",
                 "Owners' teams.",
                 ("owner_id", _ID),
@@ -61,8 +62,8 @@ FIVETRAN_HUBSPOT = register(
                 ("is_team_primary", BOOLEAN),
                 may_be_empty=True,
             ),
-            _table("team", "Teams.", ("id", _ID), ("name", TEXT), may_be_empty=True),
-            _table(
+            fivetran_table("team", "Teams.", ("id", _ID), ("name", TEXT), may_be_empty=True),
+            fivetran_table(
                 "company",
                 "Companies, one column per property.",
                 ("id", _ID),
@@ -76,7 +77,7 @@ FIVETRAN_HUBSPOT = register(
                 ("property_hubspot_owner_id", _ID),
                 ("property_createdate", TIMESTAMP),
             ),
-            _table(
+            fivetran_table(
                 "contact",
                 "Contacts, one column per property.",
                 ("id", _ID),
@@ -92,7 +93,7 @@ FIVETRAN_HUBSPOT = register(
                 ("property_hubspot_owner_id", _ID),
                 ("property_createdate", TIMESTAMP),
             ),
-            _table(
+            fivetran_table(
                 "contact_property_history",
                 "Every value a contact property took (lifecycle stage, lead status, score).",
                 ("contact_id", _ID),
@@ -100,7 +101,7 @@ FIVETRAN_HUBSPOT = register(
                 ("value", TEXT),
                 ("timestamp", TIMESTAMP),
             ),
-            _table(
+            fivetran_table(
                 "contact_form_submission",
                 "Form submissions by contact.",
                 ("contact_id", _ID),
@@ -109,7 +110,7 @@ FIVETRAN_HUBSPOT = register(
                 ("timestamp", TIMESTAMP),
                 may_be_empty=True,
             ),
-            _table(
+            fivetran_table(
                 "deal",
                 "Deals; pipeline stage and owner as columns, other fields as properties.",
                 ("deal_id", _ID),
@@ -124,17 +125,21 @@ FIVETRAN_HUBSPOT = register(
                 ("property_closedate", TIMESTAMP),
                 ("property_closed_lost_reason", TEXT),
             ),
-            _table(
+            fivetran_table(
                 "deal_stage",
                 "Every stage a deal entered (value = the stage id).",
                 ("deal_id", _ID),
                 ("value", TEXT),
                 ("date_entered", TIMESTAMP),
             ),
-            _table("deal_company", "Deal to company.", ("deal_id", _ID), ("company_id", _ID)),
-            _table("deal_contact", "Deal to contact.", ("deal_id", _ID), ("contact_id", _ID)),
+            fivetran_table(
+                "deal_company", "Deal to company.", ("deal_id", _ID), ("company_id", _ID)
+            ),
+            fivetran_table(
+                "deal_contact", "Deal to contact.", ("deal_id", _ID), ("contact_id", _ID)
+            ),
             *(
-                _table(
+                fivetran_table(
                     f"engagement_{kind}",
                     f"{kind.title()} engagements.",
                     ("engagement_id", _ID),
@@ -145,14 +150,14 @@ FIVETRAN_HUBSPOT = register(
                 )
                 for kind in ("email", "call", "meeting")
             ),
-            _table(
+            fivetran_table(
                 "engagement_contact",
                 "Engagement to contact.",
                 ("engagement_id", _ID),
                 ("contact_id", _ID),
                 may_be_empty=True,
             ),
-            _table(
+            fivetran_table(
                 "engagement_deal",
                 "Engagement to deal.",
                 ("engagement_id", _ID),
@@ -197,7 +202,7 @@ FIVETRAN_STRIPE = register(
         deleted_flag="is_deleted",
         provides=("customers", "subscriptions", "subscription_items", "invoices", "payments"),
         tables=(
-            _table(
+            fivetran_table(
                 "customer",
                 "Customers (metadata: a JSON string).",
                 ("id", TEXT),
@@ -210,7 +215,7 @@ FIVETRAN_STRIPE = register(
                 ("is_deleted", BOOLEAN),
                 ("livemode", BOOLEAN),
             ),
-            _table(
+            fivetran_table(
                 "subscription_history",
                 "Subscriptions, one row per version (_fivetran_active: the current one).",
                 ("id", TEXT),
@@ -222,7 +227,7 @@ FIVETRAN_STRIPE = register(
                 ("livemode", BOOLEAN),
                 ("_fivetran_active", BOOLEAN),
             ),
-            _table(
+            fivetran_table(
                 "subscription_item",
                 "Subscription items, current state (plan_id: the price or plan).",
                 ("id", TEXT),
@@ -231,7 +236,7 @@ FIVETRAN_STRIPE = register(
                 ("quantity", NUMBER),
                 ("created", TIMESTAMP),
             ),
-            _table(
+            fivetran_table(
                 "price",
                 "Prices (amounts in the currency's minor unit).",
                 ("id", TEXT),
@@ -241,7 +246,7 @@ FIVETRAN_STRIPE = register(
                 ("recurring_interval_count", NUMBER),
                 ("nickname", TEXT),
             ),
-            _table(
+            fivetran_table(
                 "invoice",
                 "Invoices (amounts in the currency's minor unit).",
                 ("id", TEXT),
@@ -260,7 +265,7 @@ FIVETRAN_STRIPE = register(
                 ("is_deleted", BOOLEAN),
                 ("livemode", BOOLEAN),
             ),
-            _table(
+            fivetran_table(
                 "invoice_line_item",
                 "Invoice lines: the service period of subscription lines.",
                 ("id", TEXT),
@@ -269,7 +274,7 @@ FIVETRAN_STRIPE = register(
                 ("period_end", TIMESTAMP),
                 ("proration", BOOLEAN),
             ),
-            _table(
+            fivetran_table(
                 "charge",
                 "Charges: one per payment attempt.",
                 ("id", TEXT),
@@ -283,7 +288,7 @@ FIVETRAN_STRIPE = register(
                 ("created", TIMESTAMP),
                 ("livemode", BOOLEAN),
             ),
-            _table(
+            fivetran_table(
                 "refund",
                 "Refunds of charges.",
                 ("id", TEXT),
