@@ -151,6 +151,55 @@ def staging_tables_macro() -> str:
     )
 
 
+def connectors_doc() -> str:
+    """docs/connectors.md: every adapter, the tables it reads, what it cannot fill."""
+    from revops_cli.contract.tables import TABLES_BY_NAME
+
+    out = [
+        "# Connectors",
+        "",
+        "<!-- " + HEADER.replace("\n", " ").strip() + " -->",
+        "",
+        "Each system's data reaches revops through an adapter chosen in `dbt_project.yml`",
+        f"(`vars.{SOURCES_VAR}`, README: *Connect your data*). `revops` reads revops' own",
+        "contract (`revops_cli/contract/tables.py`); the adapters below map what a connector",
+        "lands onto it (`models/adapters/<adapter>/`), and `revops doctor` checks a warehouse",
+        "against the tables listed here. Values that differ per company (deal stages, lead",
+        "statuses, teams, forms, lead sources, countries) map through",
+        "`seeds/source_value_map.csv`: add your own rows there.",
+        "",
+    ]
+    for adapter in sorted(CONNECTORS.values(), key=lambda a: (a.system, a.name)):
+        fills = ", ".join(
+            f"`{adapter.system}.{t}`"
+            for t in adapter.provides
+            if f"{adapter.system}.{t}" in TABLES_BY_NAME
+        )
+        out += [
+            f"## `{adapter.name}`: {adapter.title}",
+            "",
+            f"System `{adapter.system}`, fills {fills}. Default schema `{adapter.default_schema}`;"
+            f" freshness from `{adapter.loaded_at}`.",
+            "",
+            "| table | columns read |",
+            "| --- | --- |",
+            *(
+                f"| `{t.name}`{' (may be empty)' if t.may_be_empty else ''} | "
+                + ", ".join(f"`{c.name}`" for c in t.columns)
+                + " |"
+                for t in adapter.tables
+            ),
+            "",
+            "What the mapping cannot fill, and what follows:",
+            "",
+            *(f"- {gap}" for gap in adapter.gaps),
+            "",
+            "References: " + "; ".join(adapter.references),
+            "",
+        ]
+    return "\n".join(out)
+
+
 def contract_files() -> dict[Path, str]:
     """Every generated file, by path relative to the project."""
     files: dict[Path, str] = {}
@@ -162,6 +211,7 @@ def contract_files() -> dict[Path, str]:
             adapter
         )
     files[Path("macros/staging/staging_tables.sql")] = staging_tables_macro()
+    files[Path("docs/connectors.md")] = connectors_doc()
     return files
 
 
