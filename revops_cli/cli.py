@@ -67,6 +67,13 @@ def _project(
 @cli.command()
 @project_options
 @generator_options
+@click.option(
+    "--as",
+    "shapes",
+    metavar="ADAPTERS",
+    help="Also write the business as these connectors land it (comma-separated, e.g. "
+    "fivetran_hubspot,fivetran_stripe), in their schemas.",
+)
 def generate(
     project_dir: Path | None,
     profiles_dir: Path | None,
@@ -76,18 +83,24 @@ def generate(
     scale: float,
     start: datetime,
     months: int,
+    shapes: str | None,
 ) -> None:
     """Generate a simulated business's raw tables (and its ground truth) into DuckDB.
 
     The same --seed always gives the same data. Existing raw and truth tables in the
-    file are replaced; built models are left alone until the next build.
+    file are replaced; built models are left alone until the next build. With --as, the
+    same business is also written in each connector's own shape (schema hubspot, stripe),
+    to build with revops_sources pointing at those adapters.
 
     \b
-    Example:
+    Examples:
       revops generate --seed 7 --scale 20 --database /tmp/big.duckdb
+      revops generate --as fivetran_hubspot,fivetran_stripe
     """
     from revops_cli import generator
+    from revops_cli.generator.shapes import parse_shapes
 
+    names = parse_shapes(shapes)
     project = _project(project_dir, profiles_dir, target, database)
     result = generator.generate(
         project.database,
@@ -97,6 +110,7 @@ def generate(
         start=start.date(),
         months=months,
         progress=scale >= 20,
+        shapes=names,
     )
     click.echo(_generated_text(result))
 

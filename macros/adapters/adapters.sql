@@ -34,6 +34,7 @@
             or {{ t }} like '% owner %'
             then 'c_level'
         when {{ t }} like '% vp %' or {{ t }} like '% vice president %' then 'vp'
+        when {{ t }} like '% account manager %' then 'individual'
         when {{ t }} like '% director %' or {{ t }} like '% head of %' then 'director'
         when {{ t }} like '% manager %' or {{ t }} like '% lead %' then 'manager'
         else 'individual'
@@ -78,4 +79,22 @@
 
 {% macro spark__json_text(column, key) -%}
     get_json_object({{ column }}, '$.{{ key }}')
+{%- endmacro %}
+
+
+{#- The integer a text starts with ('25-50' -> 25, '1000+' -> 1000), or null. -#}
+{% macro leading_integer(text) -%}
+    {{ return(adapter.dispatch('leading_integer', 'revops')(text)) }}
+{%- endmacro %}
+
+{% macro default__leading_integer(text) -%}
+    try_cast(nullif(regexp_extract(trim({{ text }}), '^[0-9]+'), '') as integer)
+{%- endmacro %}
+
+{% macro postgres__leading_integer(text) -%}
+    cast(substring(trim({{ text }}) from '^[0-9]+') as integer)
+{%- endmacro %}
+
+{% macro spark__leading_integer(text) -%}
+    try_cast(nullif(regexp_extract(trim({{ text }}), '^[0-9]+', 0), '') as int)
 {%- endmacro %}

@@ -8,6 +8,7 @@ and memory stays bounded at any scale.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,7 @@ from revops_cli.generator.billing import simulate_billing
 from revops_cli.generator.context import CHANNELS, Context, load_rates
 from revops_cli.generator.dirt import Injected, inject_hard_dirt
 from revops_cli.generator.funnel import Rows, ids, simulate_funnel
+from revops_cli.generator.shapes import write_shapes
 from revops_cli.generator.writer import RawWriter, create_raw_schemas, insert_arrow
 from revops_cli.project import open_duckdb
 
@@ -136,8 +138,10 @@ def generate(
     start: date = DEFAULT_START,
     months: int = DEFAULT_MONTHS,
     progress: bool = False,
+    shapes: Sequence[str] = (),
 ) -> GenerationResult:
-    """Write the raw tables and the ground truth of a simulated business into ``database``."""
+    """Write the raw tables and the ground truth of a simulated business into ``database``,
+    and the same business in each connector shape named in ``shapes`` (generator.shapes)."""
     if scale <= 0:
         raise ConfigError("--scale must be greater than 0")
     if not 3 <= months <= 60:
@@ -192,6 +196,7 @@ def generate(
                 print(f"  generated leads {first + n:,}/{leads:,}", flush=True)
         result.injected = inject_hard_dirt(con, seed)
         truth.finish(con, result, soft)
+        write_shapes(con, shapes)
         result.raw_rows = {
             f"{t.system}.{t.name}": con.execute(
                 f"select count(*) from {t.qualified_name}"

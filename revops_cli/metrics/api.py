@@ -304,8 +304,9 @@ class MetricStore:
         a ConfigError (its tables are empty: a 0 would be a wrong number)."""
         compiled = self.compile(request)
         off = self.systems_off
-        for metric in compiled.metrics if off else []:
-            needs = [s for s in self.catalog.systems(metric) if s in off]
+        for metric in compiled.metrics if off else ():
+            catalog = self.catalog
+            needs = [s for s in catalog.systems(catalog.metrics[metric.name]) if s in off]
             if needs:
                 raise ConfigError(
                     f"metric '{metric.name}' needs {', '.join(needs)}, which revops_sources "

@@ -22,7 +22,7 @@ LIST_COLUMNS = ["metric", "type", "owner", "format", "dimensions", "needs", "sta
 def catalog_rows(catalog: Catalog, systems_off: Sequence[str] = ()) -> list[tuple[str, ...]]:
     """One row per metric for `revops metrics list`: ``needs`` the source systems below it,
     ``status`` on, or off naming the systems revops_sources turns off."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for m in sorted(catalog.metrics.values(), key=lambda m: (catalog.files[m.name].stem, m.name)):
         needs = catalog.systems(m)
         off = [s for s in needs if s in systems_off]

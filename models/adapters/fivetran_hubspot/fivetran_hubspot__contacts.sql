@@ -1,5 +1,6 @@
 {{ config(enabled=revops.adapter_enabled('crm', 'fivetran_hubspot')) }}
-{#- HubSpot contacts as crm.contacts. Company size and industry are the associated
+{#- HubSpot contacts as crm.contacts. Company size is the associated company's, else the
+    lower bound of the contact's employee range (numemployees: '25-50'); industry is the
     company's; seniority is read from the job title; the lead source is HubSpot's original
     source (hs_analytics_source) through source_value_map (field `lead_source`). -#}
 with
@@ -26,7 +27,10 @@ final as (
         contacts.property_jobtitle as job_title,
         {{ revops.seniority_from_title('contacts.property_jobtitle') }} as seniority,
         coalesce(contacts.property_company, companies.property_name) as company_name,
-        cast(companies.property_numberofemployees as integer) as company_size,
+        coalesce(
+            cast(companies.property_numberofemployees as integer),
+            {{ revops.leading_integer('contacts.property_numemployees') }}
+        ) as company_size,
         lower(companies.property_industry) as industry,
         case
             when length(trim(contacts.property_country)) = 2 then upper(trim(contacts.property_country))

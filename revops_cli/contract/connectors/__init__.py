@@ -14,4 +14,8 @@ built on them (fivetran/dbt_hubspot, fivetran/dbt_stripe, ...); each adapter's
 
 from __future__ import annotations
 
-from revops_cli.contract.connectors import fivetran  # noqa: F401 - registers its adapters
+from revops_cli.contract.connectors import (
+    fivetran,  # noqa: F401 - registers its adapters
+    fivetran_salesforce,  # noqa: F401
+    fivetran_zendesk,  # noqa: F401
+)

@@ -88,6 +88,7 @@ FIVETRAN_HUBSPOT = register(
                 ("property_jobtitle", TEXT),
                 ("property_company", TEXT),
                 ("property_associatedcompanyid", _ID),
+                ("property_numemployees", TEXT),
                 ("property_country", TEXT),
                 ("property_hs_analytics_source", TEXT),
                 ("property_hubspot_owner_id", _ID),
@@ -172,8 +173,9 @@ FIVETRAN_HUBSPOT = register(
             "users.role: not mapped (HubSpot roles are permission sets): null.",
             "contacts.seniority: derived from the job title (revops.seniority_from_title); "
             "the MQL fit rule reads it.",
-            "contacts.company_size and industry: the associated company's numberofemployees "
-            "and industry.",
+            "contacts.company_size: the associated company's numberofemployees, else the "
+            "lower bound of the contact's range (numemployees, e.g. 5-25): the MQL fit's "
+            "minimum company size falls on the range bounds. industry: the company's.",
             "lifecycle_events: page_viewed events and rejection reasons are not recorded by "
             "HubSpot: MQLs qualify by form or score only; sales_rejected has no reason.",
             "lifecycle_events.user_id and opportunity_stage_history.changed_by_user_id: the "
