@@ -8,7 +8,7 @@ the newest one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from revops_cli import warehouse
@@ -52,10 +52,14 @@ class Finding:
 
 
 def _table(
-    wh: warehouse.Warehouse, source: SourceConfig, table: ConnectorTable, found: set[str]
+    wh: warehouse.Warehouse,
+    source: SourceConfig,
+    schema: str,
+    table: ConnectorTable,
+    found: set[str],
 ) -> tuple[list[Finding], datetime | None]:
-    assert source.adapter is not None and source.schema is not None
-    relation = f"{source.schema}.{table.name}"
+    assert source.adapter is not None
+    relation = f"{schema}.{table.name}"
     adapter = source.adapter.name
 
     def finding(status: str, message: str, where: str = relation) -> Finding:
@@ -66,13 +70,13 @@ def _table(
         return [
             finding(
                 status,
-                f"missing: adapter {adapter} reads it; load it into {source.schema}, or point "
+                f"missing: adapter {adapter} reads it; load it into {schema}, or point "
                 f"{SOURCES_VAR}.{source.system} at the schema (or adapter) that has it",
             )
         ], None
-    actual = {c.lower(): t for c, t in warehouse.columns(wh, source.schema, table.name)}
+    actual = {c.lower(): t for c, t in warehouse.columns(wh, schema, table.name)}
     if not actual:  # a case-folding engine: look the table up as it is stored
-        actual = {c.lower(): t for c, t in warehouse.columns(wh, source.schema, table.name.lower())}
+        actual = {c.lower(): t for c, t in warehouse.columns(wh, schema, table.name.lower())}
     out: list[Finding] = []
     for column in table.columns:
         data_type = actual.get(column.name.lower())
@@ -99,9 +103,9 @@ def _table(
         return out, None
     loaded_at = source.adapter.loaded_at
     _, rows = wh.query(
-        f"select count(*), max({loaded_at}) from {source.schema}.{table.name}"
+        f"select count(*), max({loaded_at}) from {schema}.{table.name}"
         if loaded_at.lower() in actual
-        else f"select count(*), null from {source.schema}.{table.name}"
+        else f"select count(*), null from {schema}.{table.name}"
     )
     count, last = rows[0]
     if not count:
@@ -112,6 +116,8 @@ def _table(
                 f"{SOURCES_VAR}.{source.system} to none if the company does not use it",
             )
         ], None
+    if isinstance(last, datetime) and last.tzinfo is not None:  # Airbyte's is aware: UTC
+        last = last.astimezone(UTC).replace(tzinfo=None)
     return [finding("pass", f"{count:,} rows")], last if isinstance(last, datetime) else None
 
 
@@ -124,15 +130,16 @@ def diagnose(project: Project, config: ProjectConfig) -> list[Finding]:
     try:
         stored = warehouse.relations(wh)
         for system, source in config.sources.items():
-            if source.adapter is None or source.schema is None:
+            if source.adapter is None:
                 findings.append(Finding("pass", system, "-", "off (none): its metrics are off"))
                 continue
-            found = {t.lower() for s, t in stored if s.lower() == source.schema.lower()}
-            for table in source.adapter.tables:
-                table_findings, last = _table(wh, source, table, found)
-                findings += table_findings
-                if last is not None:
-                    loads.append((table_findings[-1], last))
+            for schema, tables in source.locations():
+                found = {t.lower() for s, t in stored if s.lower() == schema.lower()}
+                for table in tables:
+                    table_findings, last = _table(wh, source, schema, table, found)
+                    findings += table_findings
+                    if last is not None:
+                        loads.append((table_findings[-1], last))
     finally:
         wh.close()
     if loads:

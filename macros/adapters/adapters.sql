@@ -52,14 +52,14 @@
     4217 exponent: 0 for the zero-decimal currencies, 3 for the three-decimal ones, else 2
     (docs.stripe.com/currencies). -#}
 {% macro minor_to_major(amount, currency) -%}
-    cast({{ amount }} as decimal(18, 2)) / case
+    cast(cast({{ amount }} as decimal(18, 2)) / case
         when lower({{ currency }}) in (
             'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd',
             'vuv', 'xaf', 'xof', 'xpf'
         ) then 1
         when lower({{ currency }}) in ('bhd', 'jod', 'kwd', 'omr', 'tnd') then 1000
         else 100
-    end
+    end as decimal(18, 2))
 {%- endmacro %}
 
 

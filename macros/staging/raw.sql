@@ -60,3 +60,12 @@
     {%- endfor -%}
     {{ '(1 = 0)' if off else '(1 = 1)' }}
 {%- endmacro %}
+
+
+{#- For an adapter combining several connectors (fivetran_ads): true when `part` is on,
+    i.e. the system's `schema` is not a mapping (every part at its default schema) or the
+    mapping names it. -#}
+{% macro source_part_on(system, part) -%}
+    {%- set schema = revops.source_config(system)['schema'] -%}
+    {{ return(schema is not mapping or schema.get(part) is not none) }}
+{%- endmacro %}

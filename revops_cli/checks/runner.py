@@ -144,10 +144,12 @@ class _Sources:
 
     def locate(self, system: str, table: str) -> Relation | None:
         source = self.config.get(system)
-        if source is None or source.adapter is None or source.schema is None:
+        if source is None or source.adapter is None:
             return None
         if not source.adapter.is_canonical:
             return self.backend.locate(f"{source.adapter.name}__{table}")
+        if source.schema is None:
+            return None
         if source.database:  # another database: trust the sources' contract
             return Relation(source.schema, table, (), database=source.database)
         return self.backend.locate(table, source.schema)

@@ -21,6 +21,7 @@ from revops_cli.contract.sources import (
     CONNECTORS,
     SOURCES_VAR,
     Adapter,
+    AdapterPart,
     canonical_adapter,
 )
 from revops_cli.contract.tables import RAW_TABLES, REJECTION_REASONS, SYSTEMS, RawTable
@@ -67,17 +68,38 @@ def _yaml(doc: dict[str, Any]) -> str:
     return comment + text
 
 
-def _source(name: str, system: str, adapter: Adapter, description: str) -> dict[str, Any]:
-    enabled = (
+def _source(
+    name: str,
+    system: str,
+    adapter: Adapter,
+    description: str,
+    part: AdapterPart | None = None,
+) -> dict[str, Any]:
+    entry = (
         f"{{% set s = var('{SOURCES_VAR}', {{}}).get('{system}') %}}"
-        f"{{{{ (((s if s is mapping else {{'adapter': s}}) or {{}}).get('adapter') "
-        f"or '{CANONICAL}') == '{adapter.name}' }}}}"
+        "{% set c = (s if s is mapping else {'adapter': s}) or {} %}"
     )
+    is_adapter = f"(c.get('adapter') or '{CANONICAL}') == '{adapter.name}'"
+    if part is None:
+        schema = _setting(system, "schema", repr(adapter.default_schema))
+        enabled = f"{entry}{{{{ {is_adapter} }}}}"
+        tables = adapter.tables
+    else:  # one connector of several: schema is a mapping of part to schema
+        mapping = "{% set m = c.get('schema') %}"
+        schema = (
+            f"{entry}{mapping}{{{{ (m.get('{part.name}') if m is mapping else none) "
+            f"or '{part.default_schema}' }}}}"
+        )
+        enabled = (
+            f"{entry}{mapping}{{{{ {is_adapter} and "
+            f"(m is not mapping or m.get('{part.name}') is not none) }}}}"
+        )
+        tables = part.tables
     return {
         "name": name,
         "description": description,
         "database": _setting(system, "database", "target.get('database')"),
-        "schema": _setting(system, "schema", repr(adapter.default_schema)),
+        "schema": schema,
         "config": {
             "enabled": enabled,
             "loaded_at_field": adapter.loaded_at,
@@ -91,7 +113,7 @@ def _source(name: str, system: str, adapter: Adapter, description: str) -> dict[
                     {"name": c.name, "description": c.description or c.family} for c in t.columns
                 ],
             }
-            for t in adapter.tables
+            for t in tables
         ],
     }
 
@@ -108,13 +130,25 @@ def canonical_sources_yaml(system: str) -> str:
 
 
 def adapter_sources_yaml(adapter: Adapter) -> str:
-    description = (
-        f"{adapter.title}: the tables the connector lands, read when "
-        f"{SOURCES_VAR}.{adapter.system} is `{adapter.name}` (models/adapters/{adapter.name}/ "
-        "maps them onto the canonical contract)."
-    )
-    source = _source(adapter.name, adapter.system, adapter, description)
-    return _yaml({"version": 2, "sources": [source]})
+    read_when = f"read when {SOURCES_VAR}.{adapter.system} is `{adapter.name}`"
+    maps = f"(models/adapters/{adapter.name}/ maps them onto the canonical contract)."
+    if not adapter.parts:
+        description = f"{adapter.title}: the tables the connector lands, {read_when} {maps}"
+        return _yaml(
+            {"version": 2, "sources": [_source(adapter.name, adapter.system, adapter, description)]}
+        )
+    sources = [
+        _source(
+            f"{adapter.name}_{part.name}",
+            adapter.system,
+            adapter,
+            f"{part.title}: the tables the connector lands, {read_when} and its schema "
+            f"mapping names {part.name} (or has none) {maps}",
+            part,
+        )
+        for part in adapter.parts
+    ]
+    return _yaml({"version": 2, "sources": sources})
 
 
 def _sql_type(raw_type: str) -> str:
@@ -184,10 +218,14 @@ def connectors_doc() -> str:
             "| table | columns read |",
             "| --- | --- |",
             *(
-                f"| `{t.name}`{' (may be empty)' if t.may_be_empty else ''} | "
+                f"| `{prefix}{t.name}`{' (may be empty)' if t.may_be_empty else ''} | "
                 + ", ".join(f"`{c.name}`" for c in t.columns)
                 + " |"
-                for t in adapter.tables
+                for prefix, tables in (
+                    [(f"{p.default_schema}.", p.tables) for p in adapter.parts]
+                    or [("", adapter.tables)]
+                )
+                for t in tables
             ),
             "",
             "What the mapping cannot fill, and what follows:",

@@ -65,6 +65,17 @@ class ConnectorTable:
 
 
 @dataclass(frozen=True)
+class AdapterPart:
+    """One connector of an adapter that combines several, each in its own schema (the ad
+    platforms: Google Ads, LinkedIn Ads, Meta Ads)."""
+
+    name: str
+    title: str
+    default_schema: str
+    tables: tuple[ConnectorTable, ...]
+
+
+@dataclass(frozen=True)
 class Adapter:
     """How one system's connector tables become the canonical contract."""
 
@@ -83,6 +94,9 @@ class Adapter:
     #: the connector's soft-delete flag; rows with it set are excluded and counted.
     deleted_flag: str | None = None
     references: tuple[str, ...] = field(default=())
+    #: several connectors in one adapter, each in its own schema: ``schema`` in the
+    #: configuration is then a mapping of part to schema (the parts listed are on).
+    parts: tuple[AdapterPart, ...] = ()
 
     @property
     def is_canonical(self) -> bool:
@@ -152,10 +166,24 @@ class SourceConfig:
     adapter: Adapter | None
     schema: str | None
     database: str | None
+    #: for an adapter with parts: the parts that are on, with their schemas.
+    part_schemas: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_on(self) -> bool:
         return self.adapter is not None
+
+    def locations(self) -> list[tuple[str, tuple[ConnectorTable, ...]]]:
+        """Where the adapter reads: (schema, its tables), one per part that is on."""
+        if self.adapter is None:
+            return []
+        if self.adapter.parts:
+            return [
+                (self.part_schemas[p.name], p.tables)
+                for p in self.adapter.parts
+                if p.name in self.part_schemas
+            ]
+        return [(self.schema or self.adapter.default_schema, self.adapter.tables)]
 
     @property
     def adapter_name(self) -> str:
@@ -199,25 +227,64 @@ def resolve_sources(variables: Mapping[str, Any]) -> dict[str, SourceConfig]:
                 f"{SOURCES_VAR}.{system}.adapter: {name!r} is not an adapter for {system} "
                 f"(one of: {', '.join(allowed)})"
             )
+        adapter = (
+            None
+            if name == NONE
+            else canonical_adapter(system)
+            if name == CANONICAL
+            else CONNECTORS[name]
+        )
+        parts = _part_schemas(system, adapter, entry.get("schema"))
         for key in ("schema", "database"):
             value = entry.get(key)
+            if key == "schema" and parts:
+                continue
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise ConfigError(f"{SOURCES_VAR}.{system}.{key}: expected a name")
-        if name == NONE:
+        if adapter is None:
             out[system] = SourceConfig(system, None, None, None)
             continue
-        adapter = canonical_adapter(system) if name == CANONICAL else CONNECTORS[name]
         out[system] = SourceConfig(
             system,
             adapter,
-            entry.get("schema") or adapter.default_schema,
+            None if parts else entry.get("schema") or adapter.default_schema,
             entry.get("database"),
+            parts,
         )
     if out["product"].is_on and not out["billing"].is_on:
         raise ConfigError(
             f"{SOURCES_VAR}.product: product usage is keyed by billing customer; "
             "with billing: none, set product: none too"
         )
+    return out
+
+
+def _part_schemas(system: str, adapter: Adapter | None, given: Any) -> dict[str, str]:
+    """An adapter with parts: the parts on and their schemas (all, at their defaults, when
+    ``schema`` is not given); a ConfigError for an unknown part or a schema that is not a
+    name."""
+    if adapter is None or not adapter.parts:
+        return {}
+    known = {p.name: p.default_schema for p in adapter.parts}
+    if given is None:
+        return known
+    where = f"{SOURCES_VAR}.{system}.schema"
+    if not isinstance(given, Mapping) or not given:
+        raise ConfigError(
+            f"{where}: {adapter.name} combines several connectors: a mapping of each one "
+            f"the company uses to its schema ({', '.join(known)})"
+        )
+    out: dict[str, str] = {}
+    for part, schema in given.items():
+        if part not in known:
+            raise ConfigError(f"{where}.{part}: not a part of {adapter.name} ({', '.join(known)})")
+        if schema is None:
+            continue
+        if not isinstance(schema, str) or not schema.strip():
+            raise ConfigError(f"{where}.{part}: expected a schema name")
+        out[str(part)] = schema
+    if not out:
+        raise ConfigError(f"{where}: name at least one of {', '.join(known)}")
     return out
 
 

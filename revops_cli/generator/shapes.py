@@ -1,7 +1,8 @@
 """The demo business in a connector's shape: ``revops generate --as fivetran_hubspot,...``.
 
 Each shape rewrites the generated raw tables (revops' own contract) into the tables a
-connector lands, in its schema (the adapter's default: ``hubspot``, ``stripe``), typed as
+connector lands, in its schema (Fivetran's: ``hubspot``, ``stripe``; Airbyte's, so that
+both fit one file: ``hubspot_airbyte``, ``stripe_airbyte``), typed as
 it types them: TIMESTAMPs instead of ISO text, Stripe amounts in minor units and lowercase
 currencies, HubSpot properties as ``property_<name>`` columns, property and stage history,
 association tables, ``_fivetran_synced``. A connector keeps one current row per record:
@@ -22,33 +23,19 @@ from collections.abc import Callable, Sequence
 import duckdb
 
 from revops_cli.errors import ConfigError
-
-
-def _ts(column: str) -> str:
-    """ISO text as the connector's UTC TIMESTAMP (text that does not parse: null)."""
-    return f"timezone('UTC', try_cast(nullif(trim({column}), '') as timestamptz))"
-
-
-def _latest(table: str, key: str) -> str:
-    """The latest load of each key of a raw table, rows without a key left out."""
-    return (
-        f"(select * from {table} where nullif(trim({key}), '') is not null "
-        f"qualify row_number() over (partition by {key} order by _loaded_at desc) = 1)"
-    )
-
-
-def _minor(amount: str) -> str:
-    return f"cast(round({amount} * 100) as bigint)"
+from revops_cli.generator.shape_airbyte_hubspot import airbyte_hubspot
+from revops_cli.generator.shape_airbyte_stripe import airbyte_stripe
+from revops_cli.generator.shape_common import latest, minor, replace_schema, ts
 
 
 def _fivetran_hubspot(con: duckdb.DuckDBPyConnection) -> None:
-    users = _latest("raw_crm.users", "user_id")
-    accounts = _latest("raw_crm.accounts", "account_id")
-    contacts = _latest("raw_crm.contacts", "contact_id")
-    events = _latest("raw_crm.lifecycle_events", "event_id")
-    activities = _latest("raw_crm.activities", "activity_id")
-    opportunities = _latest("raw_crm.opportunities", "opportunity_id")
-    history = _latest("raw_crm.opportunity_stage_history", "history_id")
+    users = latest("raw_crm.users", "user_id")
+    accounts = latest("raw_crm.accounts", "account_id")
+    contacts = latest("raw_crm.contacts", "contact_id")
+    events = latest("raw_crm.lifecycle_events", "event_id")
+    activities = latest("raw_crm.activities", "activity_id")
+    opportunities = latest("raw_crm.opportunities", "opportunity_id")
+    history = latest("raw_crm.opportunity_stage_history", "history_id")
     stage = (
         "case {c} when 'discovery' then 'appointmentscheduled' "
         "when 'demo' then 'presentationscheduled' when 'proposal' then 'decisionmakerboughtin' "
@@ -65,7 +52,7 @@ def _fivetran_hubspot(con: duckdb.DuckDBPyConnection) -> None:
                 as active_user_id,
             {created} as created_at, cast(null as timestamp) as updated_at,
             _loaded_at as _fivetran_synced
-        from {users}""".format(users=users, created=_ts("created_at")),
+        from {users}""".format(users=users, created=ts("created_at")),
         f"""create table hubspot.team as select distinct
             team as name, hash(team) % 1000000 as id, max(_loaded_at) over () as _fivetran_synced
         from {users} where team is not null""",
@@ -79,7 +66,7 @@ def _fivetran_hubspot(con: duckdb.DuckDBPyConnection) -> None:
             industry as property_industry, employee_count as property_numberofemployees,
             country_code as property_country, owner_id as property_hubspot_owner_id,
             {created} as property_createdate, _loaded_at as _fivetran_synced
-        from {accounts}""".format(accounts=accounts, created=_ts("created_at")),
+        from {accounts}""".format(accounts=accounts, created=ts("created_at")),
         """create table hubspot.contact as select
             contact_id as id, false as _fivetran_deleted, email as property_email,
             first_name as property_firstname, last_name as property_lastname,
@@ -101,7 +88,7 @@ def _fivetran_hubspot(con: duckdb.DuckDBPyConnection) -> None:
             end as property_hs_analytics_source,
             owner_id as property_hubspot_owner_id, {created} as property_createdate,
             _loaded_at as _fivetran_synced
-        from {contacts}""".format(contacts=contacts, created=_ts("created_at")),
+        from {contacts}""".format(contacts=contacts, created=ts("created_at")),
         """create table hubspot.contact_property_history as select
             contact_id,
             case event_type when 'score_changed' then 'hubspotscore' else 'hs_lead_status' end
@@ -116,7 +103,7 @@ def _fivetran_hubspot(con: duckdb.DuckDBPyConnection) -> None:
             {occurred} as timestamp, 'CRM_UI' as source, cast(null as varchar) as source_id,
             _loaded_at as _fivetran_synced
         from {events} where event_type in ('score_changed', 'status_changed')""".format(
-            events=events, occurred=_ts("occurred_at")
+            events=events, occurred=ts("occurred_at")
         ),
         """create table hubspot.contact_form_submission as select
             contact_id, event_id as conversion_id,
@@ -126,7 +113,7 @@ def _fivetran_hubspot(con: duckdb.DuckDBPyConnection) -> None:
             end as title,
             {occurred} as timestamp, _loaded_at as _fivetran_synced
         from {events} where event_type = 'form_submitted'""".format(
-            events=events, occurred=_ts("occurred_at")
+            events=events, occurred=ts("occurred_at")
         ),
         """create table hubspot.deal as select
             opportunity_id as deal_id, 9 as portal_id, false as is_deleted,
@@ -141,15 +128,15 @@ def _fivetran_hubspot(con: duckdb.DuckDBPyConnection) -> None:
         from {opportunities}""".format(
             opportunities=opportunities,
             stage=stage.format(c="stage_name"),
-            created=_ts("created_at"),
-            closed=_ts("closed_at"),
-            expected=_ts("expected_close_date"),
+            created=ts("created_at"),
+            closed=ts("closed_at"),
+            expected=ts("expected_close_date"),
         ),
         """create table hubspot.deal_stage as select
             opportunity_id as deal_id, {stage} as value, {entered} as date_entered,
             'CRM_UI' as source, _loaded_at as _fivetran_synced
         from {history}""".format(
-            history=history, stage=stage.format(c="stage_name"), entered=_ts("entered_at")
+            history=history, stage=stage.format(c="stage_name"), entered=ts("entered_at")
         ),
         f"""create table hubspot.deal_company as select
             opportunity_id as deal_id, account_id as company_id, 5 as type_id,
@@ -165,7 +152,7 @@ def _fivetran_hubspot(con: duckdb.DuckDBPyConnection) -> None:
                 false as _fivetran_deleted, {occurred} as property_hs_timestamp,
                 user_id as property_hubspot_owner_id, _loaded_at as _fivetran_synced
             from {activities} where activity_type = '{kind}'""".format(
-                kind=kind, activities=activities, occurred=_ts("occurred_at")
+                kind=kind, activities=activities, occurred=ts("occurred_at")
             )
             for kind in ("email", "call", "meeting")
         ),
@@ -177,15 +164,15 @@ def _fivetran_hubspot(con: duckdb.DuckDBPyConnection) -> None:
             _loaded_at as _fivetran_synced
         from {activities} where opportunity_id is not null""",
     ]
-    _replace_schema(con, "hubspot", statements)
+    replace_schema(con, "hubspot", statements)
 
 
 def _fivetran_stripe(con: duckdb.DuckDBPyConnection) -> None:
-    customers = _latest("raw_billing.customers", "customer_id")
-    subscriptions = _latest("raw_billing.subscriptions", "subscription_id")
-    items = _latest("raw_billing.subscription_items", "subscription_item_id")
-    invoices = _latest("raw_billing.invoices", "invoice_id")
-    payments = _latest("raw_billing.payments", "payment_id")
+    customers = latest("raw_billing.customers", "customer_id")
+    subscriptions = latest("raw_billing.subscriptions", "subscription_id")
+    items = latest("raw_billing.subscription_items", "subscription_item_id")
+    invoices = latest("raw_billing.invoices", "invoice_id")
+    payments = latest("raw_billing.payments", "payment_id")
     # Stripe changes an item in place: one item per subscription and plan, at its latest
     # price and quantity, created when the first of its canonical items started.
     current_items = f"""(
@@ -206,8 +193,8 @@ def _fivetran_stripe(con: duckdb.DuckDBPyConnection) -> None:
         select items.* from {current_items} as items
         left join {subscriptions} as subscriptions
             on items.subscription_id = subscriptions.subscription_id
-        where {_ts("items.ended_at")} is null
-            or {_ts("items.ended_at")} >= {_ts("subscriptions.ended_at")}
+        where {ts("items.ended_at")} is null
+            or {ts("items.ended_at")} >= {ts("subscriptions.ended_at")}
     )"""
     statements = [
         """create table stripe.customer as select
@@ -218,16 +205,16 @@ def _fivetran_stripe(con: duckdb.DuckDBPyConnection) -> None:
             end as metadata,
             {created} as created, false as is_deleted, true as livemode,
             _loaded_at as _fivetran_synced
-        from {customers}""".format(customers=customers, created=_ts("created_at")),
+        from {customers}""".format(customers=customers, created=ts("created_at")),
         """create table stripe.subscription_history as select
             subscription_id as id, customer_id, status, {started} as start_date,
             {started} as created, {canceled} as canceled_at, {ended} as ended_at,
             true as livemode, true as _fivetran_active, _loaded_at as _fivetran_synced
         from {subscriptions}""".format(
             subscriptions=subscriptions,
-            started=_ts("started_at"),
-            canceled=_ts("cancel_requested_at"),
-            ended=_ts("ended_at"),
+            started=ts("started_at"),
+            canceled=ts("cancel_requested_at"),
+            ended=ts("ended_at"),
         ),
         """create table stripe.price as select
             'price_' || items.stripe_item_id as id, lower(items.currency_code) as currency,
@@ -237,14 +224,12 @@ def _fivetran_stripe(con: duckdb.DuckDBPyConnection) -> None:
         from {current_items} as items
         left join {subscriptions} as subscriptions
             on items.subscription_id = subscriptions.subscription_id""".format(
-            current_items=current_items, subscriptions=subscriptions, unit=_minor("unit_amount")
+            current_items=current_items, subscriptions=subscriptions, unit=minor("unit_amount")
         ),
         """create table stripe.subscription_item as select
             stripe_item_id as id, subscription_id, 'price_' || stripe_item_id as plan_id,
             quantity, {created} as created, _loaded_at as _fivetran_synced
-        from {current_items}""".format(
-            current_items=current_items, created=_ts("first_started_at")
-        ),
+        from {current_items}""".format(current_items=current_items, created=ts("first_started_at")),
         """create table stripe.invoice as select
             invoice_id as id, customer_id, subscription_id, invoice_number as number, status,
             lower(currency_code) as currency, {amount} as amount_due, {issued} as created,
@@ -254,18 +239,18 @@ def _fivetran_stripe(con: duckdb.DuckDBPyConnection) -> None:
             _loaded_at as _fivetran_synced
         from {invoices}""".format(
             invoices=invoices,
-            amount=_minor("amount_due"),
-            issued=_ts("issued_at"),
-            due=_ts("due_at"),
-            period_start=_ts("period_start"),
-            period_end=_ts("period_end"),
-            paid=_ts("paid_at"),
+            amount=minor("amount_due"),
+            issued=ts("issued_at"),
+            due=ts("due_at"),
+            period_start=ts("period_start"),
+            period_end=ts("period_end"),
+            paid=ts("paid_at"),
         ),
         """create table stripe.invoice_line_item as select
             'il_' || invoice_id as id, invoice_id, {period_start} as period_start,
             {period_end} as period_end, false as proration, _loaded_at as _fivetran_synced
         from {invoices}""".format(
-            invoices=invoices, period_start=_ts("period_start"), period_end=_ts("period_end")
+            invoices=invoices, period_start=ts("period_start"), period_end=ts("period_end")
         ),
         """create table stripe.charge as select
             payment_id as id, customer_id, invoice_id, {amount} as amount,
@@ -274,29 +259,24 @@ def _fivetran_stripe(con: duckdb.DuckDBPyConnection) -> None:
             status = 'refunded' as refunded, failure_code, {attempted} as created,
             true as livemode, _loaded_at as _fivetran_synced
         from {payments}""".format(
-            payments=payments, amount=_minor("amount"), attempted=_ts("attempted_at")
+            payments=payments, amount=minor("amount"), attempted=ts("attempted_at")
         ),
         """create table stripe.refund as select
             're_' || payment_id as id, payment_id as charge_id, 'succeeded' as status,
             {refunded} as created, _loaded_at as _fivetran_synced
         from {payments} where status = 'refunded'""".format(
-            payments=payments, refunded=_ts("refunded_at")
+            payments=payments, refunded=ts("refunded_at")
         ),
     ]
-    _replace_schema(con, "stripe", statements)
-
-
-def _replace_schema(con: duckdb.DuckDBPyConnection, schema: str, statements: list[str]) -> None:
-    con.execute(f"drop schema if exists {schema} cascade")
-    con.execute(f"create schema {schema}")
-    for sql in statements:
-        con.execute(sql)
+    replace_schema(con, "stripe", statements)
 
 
 #: Shapes by adapter name.
 SHAPES: dict[str, Callable[[duckdb.DuckDBPyConnection], None]] = {
     "fivetran_hubspot": _fivetran_hubspot,
     "fivetran_stripe": _fivetran_stripe,
+    "airbyte_hubspot": airbyte_hubspot,
+    "airbyte_stripe": airbyte_stripe,
 }
 
 

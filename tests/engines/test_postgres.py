@@ -10,14 +10,17 @@ narrows the builds to a dbt selection (default: the whole project).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 from lanes import (
     EPHEMERAL_ON_DUCKDB,
     NOT_BUILT,
@@ -30,6 +33,7 @@ from lanes import (
     raw_table_problems,
 )
 
+from revops_cli.cli import cli
 from revops_cli.contract import RAW_TABLES
 from revops_cli.dbt_runner import run_dbt
 from revops_cli.generator import GenerationResult
@@ -275,3 +279,57 @@ def test_a_duckdb_only_function_in_a_model_fails_the_postgres_build(
     [failed] = on_pg.failed
     assert failed.name == "base_crm__contacts"
     assert "try_cast" in (failed.message or "")
+
+
+def test_connector_fixtures_build_on_postgres_as_on_duckdb(
+    server: dict[str, str], make_database: Any, profiles: Path, tmp_path: Path
+) -> None:
+    """The Fivetran HubSpot and Stripe adapters on a Fivetran destination in PostgreSQL:
+    the hand-written fixtures (tests/fixtures/connectors) give the same funnel and MRR as
+    on DuckDB, whose values tests/integration/test_connectors.py works out by hand."""
+    fixtures = PROJECT_DIR / "tests" / "fixtures" / "connectors"
+    texts = [(fixtures / f"{n}.sql").read_text() for n in ("fivetran_hubspot", "fivetran_stripe")]
+    sources = (
+        "{revops_sources: {crm: {adapter: fivetran_hubspot}, billing: {adapter: fivetran_stripe},"
+        " marketing: none, support: none, product: none}}"
+    )
+    columns = "month_start_date, leads, mqls, sqls, deals_won, bookings, mrr, collected"
+    query = f"select {columns} from metrics.kpi_monthly order by 1"
+
+    db = tmp_path / "fixtures.duckdb"
+    with duckdb.connect(str(db)) as con:
+        for text in texts:
+            con.execute(text)
+    on_duck = CliRunner().invoke(
+        cli, ["build", "--project-dir", str(PROJECT_DIR), "--database", str(db),
+              "--vars", sources, "--skip-checks"],
+    )  # fmt: skip
+    assert on_duck.exit_code == 0, on_duck.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        expected = [tuple(float(v) if isinstance(v, Decimal) else v for v in r)
+                    for r in con.execute(query).fetchall()]  # fmt: skip
+
+    database = make_database("connectors")
+    wh = _connect(server, database)
+    try:
+        for text in texts:  # DuckDB's `double` is PostgreSQL's `double precision`
+            wh.query(re.sub(r"\bdouble\b", "double precision", text))
+    finally:
+        wh.close()
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in (server | {"REVOPS_PG_DATABASE": database}).items():
+            mp.setenv(k, v)
+        on_pg = CliRunner().invoke(
+            cli, ["build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(profiles),
+                  "--target", "postgres", "--database", str(tmp_path / "unused.duckdb"),
+                  "--vars", sources, "--skip-checks"],
+        )  # fmt: skip
+        assert on_pg.exit_code == 0, on_pg.output
+    wh = _connect(server, database)
+    try:
+        got = [tuple(float(v) if isinstance(v, Decimal) else v for v in r)
+               for r in wh.query(query)[1]]  # fmt: skip
+    finally:
+        wh.close()
+    assert got == expected
+    assert expected[-1][4:6] == (1, 12000.0) and expected[-1][6] == 1000.0

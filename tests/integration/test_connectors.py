@@ -263,3 +263,63 @@ def test_the_generated_business_in_connector_shapes_matches_the_canonical_build(
     assert differ <= set(CONNECTOR_GAPS), sorted(differ - set(CONNECTOR_GAPS))
     assert not differ & set(EXACT)
     assert len(columns) - len(differ) >= 50  # most of the catalog is exactly the same
+
+
+def test_fivetran_ads_give_the_spend_worked_out_by_hand(tmp_path: Path) -> None:
+    db = tmp_path / "revops.duckdb"
+    _load(db, "fivetran_hubspot", "fivetran_ads")
+    code, summary = _build(
+        db,
+        f"{HUBSPOT}, marketing: {{adapter: fivetran_ads}}, "
+        "billing: none, support: none, product: none",
+    )
+    assert code == 0, (summary["failed"], summary["checks"]["results"])
+    # Jan: Google 10.00 + 5.50 (two networks of Jan 5), LinkedIn 100 EUR, Meta 12.34;
+    # Feb: Google 20.00, LinkedIn 50 EUR. EUR at each month's rate.
+    assert _monthly(db, "marketing_spend") == {
+        "2026-01": (round(15.50 + round(100 * EUR_JAN, 2) + 12.34, 2),),
+        "2026-02": (round(20.00 + round(50 * EUR_FEB, 2), 2),),
+    }
+    with duckdb.connect(str(db), read_only=True) as con:
+        campaigns = con.execute(
+            "select campaign_id, campaign_name, channel, budget_amount, currency_code "
+            "from staging.stg_marketing__campaigns order by 1"
+        ).fetchall()
+    assert [(c[0], c[1], c[2], None if c[3] is None else float(c[3]), c[4]) for c in campaigns] == [
+        ("facebook_ads:3001", "Retargeting", "paid_social", 500.0, "USD"),  # 50,000 cents
+        ("google_ads:1001", "Brand Search", "paid_search", None, "USD"),  # the latest version
+        ("linkedin_ads:2001", "ABM Q1", "paid_social", None, "EUR"),
+    ]
+
+
+def test_doctor_checks_only_the_ad_platforms_the_company_uses(tmp_path: Path) -> None:
+    db = tmp_path / "revops.duckdb"
+    _load(db, "fivetran_hubspot", "fivetran_ads")
+    with duckdb.connect(str(db)) as con:
+        con.execute("drop schema facebook_ads cascade")
+
+    def doctor(marketing: str) -> tuple[int, list[str]]:
+        result = CliRunner().invoke(
+            cli,
+            [
+                "doctor",
+                "--database",
+                str(db),
+                "--vars",
+                f"{{revops_sources: {{{HUBSPOT}, marketing: {marketing}, billing: none, "
+                "support: none, product: none}}",
+            ],
+        )
+        return result.exit_code, result.output.splitlines()
+
+    code, lines = doctor("{adapter: fivetran_ads}")
+    assert code == 2
+    assert {line.split()[2] for line in lines if line.startswith("error")} == {
+        "facebook_ads.campaign_history",
+        "facebook_ads.basic_campaign",
+        "facebook_ads.account_history",
+    }
+    code, lines = doctor(
+        "{adapter: fivetran_ads, schema: {google_ads: google_ads, linkedin_ads: linkedin_ads}}"
+    )
+    assert code == 0, lines

@@ -43,3 +43,36 @@ def test_a_name_or_a_mapping_and_a_schema_of_ones_own() -> None:
 def test_mistakes_name_their_key(given: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("(", r"\(")):
         resolve_sources({"revops_sources": given})
+
+
+def test_an_adapter_of_several_connectors_takes_a_schema_per_connector() -> None:
+    all_on = resolve_sources({"revops_sources": {"marketing": "fivetran_ads"}})["marketing"]
+    assert [schema for schema, _ in all_on.locations()] == [
+        "google_ads",
+        "linkedin_ads",
+        "facebook_ads",
+    ]
+    some = resolve_sources(
+        {
+            "revops_sources": {
+                "marketing": {"adapter": "fivetran_ads", "schema": {"google_ads": "gads"}}
+            }
+        }
+    )["marketing"]
+    assert [schema for schema, _ in some.locations()] == ["gads"]
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        ("ads", "combines several connectors: a mapping"),
+        ({"bing_ads": "x"}, "schema.bing_ads: not a part of fivetran_ads"),
+        ({"google_ads": None}, "name at least one of"),
+        ({"google_ads": 3}, "schema.google_ads: expected a schema name"),
+    ],
+)
+def test_a_schema_per_connector_is_checked(schema: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        resolve_sources(
+            {"revops_sources": {"marketing": {"adapter": "fivetran_ads", "schema": schema}}}
+        )

@@ -15,7 +15,9 @@ built on them (fivetran/dbt_hubspot, fivetran/dbt_stripe, ...); each adapter's
 from __future__ import annotations
 
 from revops_cli.contract.connectors import (
+    airbyte,  # noqa: F401 - registers its adapters
     fivetran,  # noqa: F401 - registers its adapters
+    fivetran_ads,  # noqa: F401
     fivetran_salesforce,  # noqa: F401
     fivetran_zendesk,  # noqa: F401
 )
