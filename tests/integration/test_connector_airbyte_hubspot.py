@@ -7,15 +7,21 @@ for the ones the connector cannot hold."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from click.testing import CliRunner
-
-from revops_cli.cli import cli
+from connector_kit import (
+    HUBSPOT_CLOSEDATE_GAP,
+    HUBSPOT_MQL_GAP,
+    HUBSPOT_QUOTA_GAP,
+    ONE_ROW_PER_RECORD_GAP,
+    build,
+    kpi_differences,
+    monthly,
+    rows,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -52,56 +58,25 @@ FUNNEL = {
 REJECTED = {("opportunities", "403", "deleted_in_source")}
 
 
-def _build(db: Path, sources: str) -> tuple[int, dict[str, Any]]:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "build",
-            "--database",
-            str(db),
-            "--vars",
-            f"{{revops_sources: {{{sources}}}}}",
-            "--format",
-            "json",
-        ],
-    )
-    assert result.stdout.lstrip().startswith("{"), result.output
-    return result.exit_code, json.loads(result.stdout)
-
-
-def _rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
-def _monthly(db: Path, *columns: str) -> dict[str, tuple[Any, ...]]:
-    rows = _rows(
-        db,
-        f"select strftime(month_start_date, '%Y-%m'), {', '.join(columns)} "
-        "from metrics.kpi_monthly order by 1",
-    )
-    return {r[0]: tuple(r[1:]) for r in rows}
-
-
 def test_airbyte_hubspot_alone_gives_the_funnel_worked_out_by_hand(tmp_path: Path) -> None:
     db = tmp_path / "revops.duckdb"
     with duckdb.connect(str(db)) as con:
         con.execute(FIXTURE.read_text())
-    code, summary = _build(db, ALONE)
+    code, summary = build(db, ALONE)
     assert code == 0, (summary["failed"], summary["checks"]["results"])
-    assert _monthly(db, *FUNNEL_COLUMNS) == FUNNEL
-    rejected = _rows(
+    assert monthly(db, *FUNNEL_COLUMNS) == FUNNEL
+    rejected = rows(
         db, "select source_table, source_key, rejection_reason from data_quality.dq_rejected_rows"
     )
     assert set(rejected) == REJECTED
     # Cy (103) is deactivated: owners_archived wins over his older row in owners.
-    assert _rows(db, "select user_id, team, is_active from staging.stg_crm__users order by 1") == [
+    assert rows(db, "select user_id, team, is_active from staging.stg_crm__users order by 1") == [
         ("101", "sdr", True),
         ("102", "ae", True),
         ("103", None, False),
     ]
     contacts = dict(
-        _rows(
+        rows(
             db,
             "select contact_id, seniority || '/' || lead_source || '/' || country_code || '/' "
             "|| account_id from staging.stg_crm__contacts",
@@ -116,7 +91,7 @@ def test_airbyte_hubspot_alone_gives_the_funnel_worked_out_by_hand(tmp_path: Pat
     }
     # Epoch milliseconds read as UTC; who set a lead status is the owner of the HubSpot user
     # (updated-by-user-id 7001 = Ana, 101); a score HubSpot computed has no user.
-    events = _rows(
+    events = rows(
         db,
         "select contact_id, event_type, coalesce(event_detail, cast(score as varchar)), "
         "user_id, strftime(occurred_at, '%m-%d %H:%M') from staging.stg_crm__lifecycle_events "
@@ -130,13 +105,13 @@ def test_airbyte_hubspot_alone_gives_the_funnel_worked_out_by_hand(tmp_path: Pat
         ("302", "status_changed", "sales_rejected", "101", "01-27 10:00"),
     ]
     # Stage history with who moved the deal (updatedByUserId 7002 = Ben, 102).
-    assert _rows(
+    assert rows(
         db,
         "select stage_name, changed_by_user_id from staging.stg_crm__opportunity_stage_history "
         "where opportunity_id = '401' order by entered_at",
     ) == [("discovery", "102"), ("demo", "102"), ("closed_won", "102")]
     # The first id of each association array; call 502 (deleted in HubSpot) is still there.
-    assert _rows(
+    assert rows(
         db,
         "select activity_id, contact_id, account_id, opportunity_id, user_id, activity_type "
         "from staging.stg_crm__activities order by 1",
@@ -146,7 +121,7 @@ def test_airbyte_hubspot_alone_gives_the_funnel_worked_out_by_hand(tmp_path: Pat
         ("503", "301", "201", "401", "102", "meeting"),
     ]
     # Closed when it entered closedwon (Feb 18), not on its close date (Feb 20).
-    assert _rows(
+    assert rows(
         db,
         "select opportunity_id, account_id, primary_contact_id, stage_name, amount, "
         "currency_code, strftime(closed_at, '%m-%d'), is_won "
@@ -164,25 +139,15 @@ def test_airbyte_hubspot_alone_gives_the_funnel_worked_out_by_hand(tmp_path: Pat
 #: build's, month by month.
 AIRBYTE_HUBSPOT_GAPS = {
     **dict.fromkeys(
-        (
-            "mqls", "lead_to_mql", "attributed_mqls", "cost_per_mql", "mql_to_sal", "mql_to_sql",
-            "mql_to_won_funnel", "mql_rejections", "mql_rejection_rate",
-            "median_mql_response_hours", "mql_response_sla_compliance",
-        ),
+        HUBSPOT_MQL_GAP,
         "Airbyte's HubSpot: no form submissions per contact and no page views (the demo and "
         "contact-sales forms and the pricing page are qualifying actions: only the score is "
         "left), and a contact's company size as a range (numemployees)",
     ),
-    **dict.fromkeys(
-        ("forecast_bookings", "forecast_accuracy", "pipeline_coverage"),
-        "HubSpot: one closedate, the expected date until the deal closes, then the close date",
-    ),
-    "sales_quota": "HubSpot: owners have no quota",
-    **dict.fromkeys(
-        ("raw_rows", "rejected_rows", "rejected_row_rate"),
-        "a connector keeps one current row per record: no older copies or rows without a key",
-    ),
-}  # fmt: skip
+    **HUBSPOT_CLOSEDATE_GAP,
+    **HUBSPOT_QUOTA_GAP,
+    **ONE_ROW_PER_RECORD_GAP,
+}
 #: Metrics the shape must reproduce exactly (a sample the parity cannot lose): the stages
 #: after MQL, deals, bookings and the other systems' metrics.
 EXACT = (
@@ -212,7 +177,7 @@ def test_the_generated_business_in_airbyte_hubspot_shape_matches_the_canonical_b
     assert kinds["contacts_property_history.timestamp"] == "BIGINT"
     assert kinds["deals.companies"] == "JSON"
     assert kinds["deals.properties_amount"] == "VARCHAR"
-    code, summary = _build(db, "crm: {adapter: airbyte_hubspot}")
+    code, summary = build(db, "crm: {adapter: airbyte_hubspot}")
     assert summary["failed"] == []
     assert code in (0, 1)
     failing = {
@@ -221,35 +186,13 @@ def test_the_generated_business_in_airbyte_hubspot_shape_matches_the_canonical_b
     # Without forms and page views some leads reach MQL by score only after sales qualified
     # them.
     assert failing <= {"sql_after_mql"}, failing
-    columns = [
-        c
-        for (c,) in _rows(
-            built[0],
-            "select column_name from information_schema.columns where table_schema = "
-            "'metrics' and table_name = 'kpi_monthly' and column_name not in "
-            "('month_start_date', 'is_partial_period') order by ordinal_position",
-        )
-    ]
-    canonical, shaped = _monthly(built[0], *columns), _monthly(db, *columns)
-    assert canonical.keys() == shaped.keys()
-
-    def same(x: Any, y: Any) -> bool:
-        if x is None or y is None:
-            return x is y
-        return bool(x == pytest.approx(y, rel=1e-9, abs=1e-9))
-
-    differ = {
-        c
-        for i, c in enumerate(columns)
-        for month in canonical
-        if not same(canonical[month][i], shaped[month][i])
-    }
+    columns, differ = kpi_differences(built[0], db)
     assert differ <= set(AIRBYTE_HUBSPOT_GAPS), sorted(differ - set(AIRBYTE_HUBSPOT_GAPS))
     assert set(EXACT) <= set(columns)
     assert not differ & set(EXACT)
     assert len(columns) - len(differ) >= 65  # most of the catalog is exactly the same
     # Who changed a lead status survives the shape (a HubSpot user id, mapped back).
-    assert _rows(
+    assert rows(
         db,
         "select count(*) filter (where user_id is null) from staging.stg_crm__lifecycle_events "
         "where event_type = 'status_changed'",

@@ -7,15 +7,19 @@ canonical build's except where the connector lacks a field."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from click.testing import CliRunner
-
-from revops_cli.cli import cli
+from connector_kit import (
+    ONE_ROW_PER_RECORD_GAP,
+    STRIPE_ITEM_GAP,
+    build,
+    kpi_differences,
+    monthly,
+    rows,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -38,37 +42,6 @@ HUBSPOT_REJECTED = {
 }
 
 
-def _build(db: Path, sources: str) -> tuple[int, dict[str, Any]]:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "build",
-            "--database",
-            str(db),
-            "--vars",
-            f"{{revops_sources: {{{sources}}}}}",
-            "--format",
-            "json",
-        ],
-    )
-    assert result.stdout.lstrip().startswith("{"), result.output
-    return result.exit_code, json.loads(result.stdout)
-
-
-def _monthly(db: Path, *columns: str) -> dict[str, tuple[Any, ...]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute(
-            f"select strftime(month_start_date, '%Y-%m'), {', '.join(columns)} "
-            "from metrics.kpi_monthly order by 1"
-        ).fetchall()
-    return {r[0]: tuple(r[1:]) for r in rows}
-
-
-def _rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
 def test_fivetran_hubspot_and_airbyte_stripe_give_mrr_and_cash_worked_out_by_hand(
     tmp_path: Path,
 ) -> None:
@@ -76,7 +49,7 @@ def test_fivetran_hubspot_and_airbyte_stripe_give_mrr_and_cash_worked_out_by_han
     with duckdb.connect(str(db)) as con:
         for name in ("fivetran_hubspot", "airbyte_stripe"):
             con.execute((FIXTURES / f"{name}.sql").read_text())
-    code, summary = _build(db, SOURCES)
+    code, summary = build(db, SOURCES)
     # dbt builds; the checks fail on what the fixture holds on purpose: a yen subscription
     # (JPY is not in seeds/currencies.csv), rejected as unknown_currency.
     assert summary["failed"] == []
@@ -97,14 +70,14 @@ def test_fivetran_hubspot_and_airbyte_stripe_give_mrr_and_cash_worked_out_by_han
     #      it arrived through customer.subscription.deleted); Acme 1,000 USD from Feb 18.
     # Cash: Jan Globex's second attempt, 2,400 EUR (the first was declined); Feb Acme 1,000.
     mrr_jan = round(200 * EUR_JAN, 2)
-    assert _monthly(db, "mrr", "new_mrr", "churned_mrr", "collected", "bookings") == {
+    assert monthly(db, "mrr", "new_mrr", "churned_mrr", "collected", "bookings") == {
         "2026-01": (mrr_jan, mrr_jan, 0.0, round(2400 * EUR_JAN, 2), 0.0),
         "2026-02": (1000.0, 1000.0, round(200 * EUR_FEB, 2), 1000.0, 12000.0),
     }
     # The deleted customer (a customer.deleted event) is a soft delete; the test-mode
     # customer, the draft and the incomplete subscription are not rows at all.
     rejected = set(
-        _rows(
+        rows(
             db,
             "select source_table, source_key, rejection_reason from data_quality.dq_rejected_rows",
         )
@@ -117,7 +90,7 @@ def test_fivetran_hubspot_and_airbyte_stripe_give_mrr_and_cash_worked_out_by_han
     }
     # Minor units per currency (yen has none), from the items' price objects.
     amounts = dict(
-        _rows(
+        rows(
             db,
             "select subscription_item_id, unit_amount "
             "from adapters.airbyte_stripe__subscription_items",
@@ -125,7 +98,7 @@ def test_fivetran_hubspot_and_airbyte_stripe_give_mrr_and_cash_worked_out_by_han
     )
     assert amounts == {"si_A": 1000.0, "si_B": 1200.0, "si_J": 50000.0}
     # The pending charge is not an attempt yet; the partial refund leaves ch_B2 succeeded.
-    assert _rows(
+    assert rows(
         db,
         "select payment_id, status, failure_code, strftime(attempted_at, '%Y-%m-%d %H:%M') "
         "from staging.stg_billing__payments order by 1",
@@ -135,14 +108,14 @@ def test_fivetran_hubspot_and_airbyte_stripe_give_mrr_and_cash_worked_out_by_han
         ("ch_B2", "succeeded", None, "2026-01-06 09:00"),
     ]
     # The CRM account from the metadata object, the country from the address object.
-    assert _rows(
+    assert rows(
         db,
         "select customer_id, crm_account_id, country_code, currency_code "
         "from staging.stg_billing__customers order by 1",
     ) == [("cus_A", "201", "US", "USD"), ("cus_B", None, "DE", "EUR")]
     # Epoch seconds: integers (created), floats (canceled_at, ended_at, due_date) and
     # integers inside JSON (status_transitions, the lines' period) read as UTC times.
-    assert _rows(
+    assert rows(
         db,
         "select subscription_id, status, billing_interval, "
         "strftime(started_at, '%Y-%m-%d %H:%M'), "
@@ -152,7 +125,7 @@ def test_fivetran_hubspot_and_airbyte_stripe_give_mrr_and_cash_worked_out_by_han
         ("sub_A", "active", "month", "2026-02-18 12:00", None, None),
         ("sub_B", "canceled", "year", "2026-01-05 08:00", "2026-02-10 09:00", "2026-02-15"),
     ]
-    assert _rows(
+    assert rows(
         db,
         "select invoice_id, strftime(period_start_date, '%Y-%m-%d'), "
         "strftime(period_end_date, '%Y-%m-%d'), strftime(issued_at, '%Y-%m-%d %H:%M'), "
@@ -173,20 +146,7 @@ def test_fivetran_hubspot_and_airbyte_stripe_give_mrr_and_cash_worked_out_by_han
 #: Metrics the Airbyte shape cannot reproduce, each with the field the connector lacks
 #: (docs/connectors.md; the Stripe entries of test_connectors.CONNECTOR_GAPS). Every other
 #: metric must equal the canonical build's, month by month.
-AIRBYTE_STRIPE_GAPS = {
-    **dict.fromkeys(
-        (
-            "mrr", "arr", "arpa", "starting_mrr", "new_mrr", "expansion_mrr", "contraction_mrr",
-            "churned_mrr", "reactivation_mrr", "mrr_growth", "nrr", "grr", "ltv",
-            "cac_payback_months",
-        ),
-        "Stripe: a subscription item's current price and quantity only (no item history)",
-    ),
-    **dict.fromkeys(
-        ("raw_rows", "rejected_rows", "rejected_row_rate"),
-        "a connector keeps one current row per record: no older copies or rows without a key",
-    ),
-}  # fmt: skip
+AIRBYTE_STRIPE_GAPS = {**STRIPE_ITEM_GAP, **ONE_ROW_PER_RECORD_GAP}
 #: Metrics the shape must reproduce exactly (a sample the parity cannot lose).
 EXACT = (
     "leads", "mqls", "sals", "sqls", "opportunities_created", "deals_won", "bookings",
@@ -221,7 +181,7 @@ def test_the_generated_business_in_airbyte_stripe_shape_matches_the_canonical_bu
         "subscriptions.items": "JSON",
         "charges._airbyte_extracted_at": "TIMESTAMP WITH TIME ZONE",
     }
-    code, summary = _build(
+    code, summary = build(
         db, "crm: revops, billing: {adapter: airbyte_stripe, schema: stripe_airbyte}"
     )
     assert summary["failed"] == []
@@ -230,29 +190,7 @@ def test_the_generated_business_in_airbyte_stripe_shape_matches_the_canonical_bu
         r["expectation"] for r in summary["checks"]["results"] if r["status"] in ("fail", "error")
     }
     assert not failing, failing
-    with duckdb.connect(str(built[0]), read_only=True) as con:
-        columns = [
-            c
-            for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = "
-                "'metrics' and table_name = 'kpi_monthly' and column_name not in "
-                "('month_start_date', 'is_partial_period') order by ordinal_position"
-            ).fetchall()
-        ]
-    canonical, shaped = _monthly(built[0], *columns), _monthly(db, *columns)
-    assert canonical.keys() == shaped.keys()
-
-    def same(x: Any, y: Any) -> bool:
-        if x is None or y is None:
-            return x is y
-        return bool(x == pytest.approx(y, rel=1e-9, abs=1e-9))
-
-    differ = {
-        c
-        for i, c in enumerate(columns)
-        for month in canonical
-        if not same(canonical[month][i], shaped[month][i])
-    }
+    columns, differ = kpi_differences(built[0], db)
     assert differ <= set(AIRBYTE_STRIPE_GAPS), sorted(differ - set(AIRBYTE_STRIPE_GAPS))
     assert not differ & set(EXACT)
     assert len(columns) - len(differ) >= 65  # most of the catalog is exactly the same

@@ -5,63 +5,40 @@ below from the fixture rows."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 from click.testing import CliRunner
+from connector_kit import (
+    HUBSPOT_CLOSEDATE_GAP,
+    HUBSPOT_MQL_GAP,
+    HUBSPOT_QUOTA_GAP,
+    ONE_ROW_PER_RECORD_GAP,
+    STRIPE_ITEM_GAP,
+    build,
+    kpi_differences,
+    load,
+    monthly,
+    rows,
+)
 
 from revops_cli.cli import cli
 
 pytestmark = pytest.mark.integration
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "connectors"
 # Rates of seeds/currency_rates.csv the hand computations use (USD per unit).
 EUR_JAN, EUR_FEB = 1.042829, 1.046506
 
 
-def _load(db: Path, *fixtures: str) -> None:
-    with duckdb.connect(str(db)) as con:
-        for name in fixtures:
-            con.execute((FIXTURES / f"{name}.sql").read_text())
-
-
-def _build(db: Path, sources: str) -> tuple[int, dict[str, Any]]:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "build",
-            "--database",
-            str(db),
-            "--vars",
-            f"{{revops_sources: {{{sources}}}}}",
-            "--format",
-            "json",
-        ],
-    )
-    assert result.stdout.lstrip().startswith("{"), result.output
-    return result.exit_code, json.loads(result.stdout)
-
-
-def _monthly(db: Path, *columns: str) -> dict[str, tuple[Any, ...]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute(
-            f"select strftime(month_start_date, '%Y-%m'), {', '.join(columns)} "
-            "from metrics.kpi_monthly order by 1"
-        ).fetchall()
-    return {r[0]: tuple(r[1:]) for r in rows}
-
-
 def _rejected(db: Path) -> set[tuple[str, str, str]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return set(
-            con.execute(
-                "select source_table, source_key, rejection_reason "
-                "from data_quality.dq_rejected_rows"
-            ).fetchall()
+    return set(
+        rows(
+            db,
+            "select source_table, source_key, rejection_reason from data_quality.dq_rejected_rows",
         )
+    )
 
 
 HUBSPOT = "crm: {adapter: fivetran_hubspot, schema: hubspot}"
@@ -92,10 +69,10 @@ HUBSPOT_REJECTED = {
 
 def test_fivetran_hubspot_alone_gives_the_funnel_worked_out_by_hand(tmp_path: Path) -> None:
     db = tmp_path / "revops.duckdb"
-    _load(db, "fivetran_hubspot")
-    code, summary = _build(db, f"{HUBSPOT}, billing: none, {OFF}")
+    load(db, "fivetran_hubspot")
+    code, summary = build(db, f"{HUBSPOT}, billing: none, {OFF}")
     assert code == 0, (summary["failed"], summary["checks"]["results"])
-    assert _monthly(db, *FUNNEL_COLUMNS) == FUNNEL
+    assert monthly(db, *FUNNEL_COLUMNS) == FUNNEL
     assert _rejected(db) == HUBSPOT_REJECTED
     with duckdb.connect(str(db), read_only=True) as con:
         users = con.execute(
@@ -120,8 +97,8 @@ def test_fivetran_hubspot_and_stripe_give_mrr_and_cash_worked_out_by_hand(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "revops.duckdb"
-    _load(db, "fivetran_hubspot", "fivetran_stripe")
-    code, summary = _build(db, f"{HUBSPOT}, billing: {{adapter: fivetran_stripe}}, {OFF}")
+    load(db, "fivetran_hubspot", "fivetran_stripe")
+    code, summary = build(db, f"{HUBSPOT}, billing: {{adapter: fivetran_stripe}}, {OFF}")
     # dbt builds; the checks fail on what the fixture holds on purpose: a yen subscription
     # (JPY is not in seeds/currencies.csv), rejected as unknown_currency.
     assert summary["failed"] == []
@@ -140,7 +117,7 @@ def test_fivetran_hubspot_and_stripe_give_mrr_and_cash_worked_out_by_hand(
     # Feb: Globex ended Feb 15 (churned: 200 EUR at Feb's rate); Acme 1,000 USD from Feb 18.
     # Cash: Jan Globex's second attempt, 2,400 EUR (the first was declined); Feb Acme 1,000.
     mrr_jan = round(200 * EUR_JAN, 2)
-    assert _monthly(db, "mrr", "new_mrr", "churned_mrr", "collected", "bookings") == {
+    assert monthly(db, "mrr", "new_mrr", "churned_mrr", "collected", "bookings") == {
         "2026-01": (mrr_jan, mrr_jan, 0.0, round(2400 * EUR_JAN, 2), 0.0),
         "2026-02": (1000.0, 1000.0, round(200 * EUR_FEB, 2), 1000.0, 12000.0),
     }
@@ -179,33 +156,12 @@ def test_fivetran_hubspot_and_stripe_give_mrr_and_cash_worked_out_by_hand(
 #: Metrics a connector shape cannot reproduce, each with the field the connector lacks
 #: (docs/connectors.md). Every other metric must equal the canonical build's, month by month.
 CONNECTOR_GAPS = {
-    **dict.fromkeys(
-        (
-            "mqls", "lead_to_mql", "attributed_mqls", "cost_per_mql", "mql_to_sal", "mql_to_sql",
-            "mql_to_won_funnel", "mql_rejections", "mql_rejection_rate",
-            "median_mql_response_hours", "mql_response_sla_compliance",
-        ),
-        "HubSpot: no page views (the pricing page is a qualifying action) and a contact's "
-        "company size as a range (numemployees)",
-    ),
-    **dict.fromkeys(
-        (
-            "mrr", "arr", "arpa", "starting_mrr", "new_mrr", "expansion_mrr", "contraction_mrr",
-            "churned_mrr", "reactivation_mrr", "mrr_growth", "nrr", "grr", "ltv",
-            "cac_payback_months",
-        ),
-        "Stripe: a subscription item's current price and quantity only (no item history)",
-    ),
-    **dict.fromkeys(
-        ("forecast_bookings", "forecast_accuracy", "pipeline_coverage"),
-        "HubSpot: one closedate, the expected date until the deal closes, then the close date",
-    ),
-    "sales_quota": "HubSpot: owners have no quota",
-    **dict.fromkeys(
-        ("raw_rows", "rejected_rows", "rejected_row_rate"),
-        "a connector keeps one current row per record: no older copies or rows without a key",
-    ),
-}  # fmt: skip
+    **HUBSPOT_MQL_GAP,
+    **STRIPE_ITEM_GAP,
+    **HUBSPOT_CLOSEDATE_GAP,
+    **HUBSPOT_QUOTA_GAP,
+    **ONE_ROW_PER_RECORD_GAP,
+}
 #: Metrics the connectors must reproduce exactly (a sample the parity cannot lose).
 EXACT = (
     "leads", "sals", "sqls", "opportunities_created", "deals_won", "bookings", "invoiced",
@@ -227,7 +183,7 @@ def test_the_generated_business_in_connector_shapes_matches_the_canonical_build(
             "and table_name = 'invoice' and column_name = 'amount_due'"
         ).fetchone()  # type: ignore[misc]
     assert kind == "BIGINT"  # minor units, as Stripe's connector lands them
-    code, summary = _build(
+    code, summary = build(
         db, "crm: {adapter: fivetran_hubspot}, billing: {adapter: fivetran_stripe}"
     )
     assert summary["failed"] == []
@@ -237,29 +193,7 @@ def test_the_generated_business_in_connector_shapes_matches_the_canonical_build(
     }
     # Without page views some leads reach MQL by score only after sales qualified them.
     assert failing <= {"sql_after_mql"}, failing
-    with duckdb.connect(str(built[0]), read_only=True) as con:
-        columns = [
-            c
-            for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = "
-                "'metrics' and table_name = 'kpi_monthly' and column_name not in "
-                "('month_start_date', 'is_partial_period') order by ordinal_position"
-            ).fetchall()
-        ]
-    canonical, shaped = _monthly(built[0], *columns), _monthly(db, *columns)
-    assert canonical.keys() == shaped.keys()
-
-    def same(x: Any, y: Any) -> bool:
-        if x is None or y is None:
-            return x is y
-        return bool(x == pytest.approx(y, rel=1e-9, abs=1e-9))
-
-    differ = {
-        c
-        for i, c in enumerate(columns)
-        for month in canonical
-        if not same(canonical[month][i], shaped[month][i])
-    }
+    columns, differ = kpi_differences(built[0], db)
     assert differ <= set(CONNECTOR_GAPS), sorted(differ - set(CONNECTOR_GAPS))
     assert not differ & set(EXACT)
     assert len(columns) - len(differ) >= 50  # most of the catalog is exactly the same
@@ -267,8 +201,8 @@ def test_the_generated_business_in_connector_shapes_matches_the_canonical_build(
 
 def test_fivetran_ads_give_the_spend_worked_out_by_hand(tmp_path: Path) -> None:
     db = tmp_path / "revops.duckdb"
-    _load(db, "fivetran_hubspot", "fivetran_ads")
-    code, summary = _build(
+    load(db, "fivetran_hubspot", "fivetran_ads")
+    code, summary = build(
         db,
         f"{HUBSPOT}, marketing: {{adapter: fivetran_ads}}, "
         "billing: none, support: none, product: none",
@@ -276,7 +210,7 @@ def test_fivetran_ads_give_the_spend_worked_out_by_hand(tmp_path: Path) -> None:
     assert code == 0, (summary["failed"], summary["checks"]["results"])
     # Jan: Google 10.00 + 5.50 (two networks of Jan 5), LinkedIn 100 EUR, Meta 12.34;
     # Feb: Google 20.00, LinkedIn 50 EUR. EUR at each month's rate.
-    assert _monthly(db, "marketing_spend") == {
+    assert monthly(db, "marketing_spend") == {
         "2026-01": (round(15.50 + round(100 * EUR_JAN, 2) + 12.34, 2),),
         "2026-02": (round(20.00 + round(50 * EUR_FEB, 2), 2),),
     }
@@ -294,7 +228,7 @@ def test_fivetran_ads_give_the_spend_worked_out_by_hand(tmp_path: Path) -> None:
 
 def test_doctor_checks_only_the_ad_platforms_the_company_uses(tmp_path: Path) -> None:
     db = tmp_path / "revops.duckdb"
-    _load(db, "fivetran_hubspot", "fivetran_ads")
+    load(db, "fivetran_hubspot", "fivetran_ads")
     with duckdb.connect(str(db)) as con:
         con.execute("drop schema facebook_ads cascade")
 
