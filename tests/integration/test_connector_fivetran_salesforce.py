@@ -114,7 +114,8 @@ def test_fivetran_salesforce_alone_gives_the_funnel_worked_out_by_hand(tmp_path:
     ]
     # https://www.acme.com/about -> acme.com; country names through the country map.
     assert _rows(
-        db, "select account_id, website_domain, country_code from staging.stg_crm__accounts"
+        db,
+        "select account_id, website_domain, country_code from staging.stg_crm__accounts order by 1",
     ) == [("001000000000001AAA", "acme.com", "US"), ("001000000000002AAA", "globex.de", "DE")]
     # Seniority from the title, lead sources Web / Partner Referral / Purchased List / Phone
     # Inquiry through the defaults, countries United States / USA / Germany by name. A

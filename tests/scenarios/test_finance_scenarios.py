@@ -213,7 +213,7 @@ def business(tmp_path_factory: pytest.TempPathFactory) -> Path:
             table = TABLES_BY_NAME[key]
             names = [c.name for c in table.columns]
             for row in rows:
-                values = [row.get(n) for n in names[:-1]] + [LOADED_AT]
+                values = [LOADED_AT if n == "_loaded_at" else row.get(n) for n in names]
                 marks = ", ".join("?" for _ in names)
                 con.execute(
                     f"insert into {table.qualified_name} ({', '.join(names)}) values ({marks})",
