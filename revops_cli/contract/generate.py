@@ -213,7 +213,8 @@ def connectors_doc() -> str:
             f"## `{adapter.name}`: {adapter.title}",
             "",
             f"System `{adapter.system}`, fills {fills}. Default schema `{adapter.default_schema}`;"
-            f" freshness from `{adapter.loaded_at}`.",
+            f" freshness from `{adapter.loaded_at}`"
+            + (f"; soft deletes from `{adapter.deleted_flag}`." if adapter.deleted_flag else "."),
             "",
             "| table | columns read |",
             "| --- | --- |",
