@@ -7,44 +7,62 @@
 {% macro staging_tables() -%}
     {{ return([
         {'system': 'crm', 'table': 'users', 'key': 'user_id',
+         'foreign_keys': [],
          'columns': [('user_id', 'varchar'), ('full_name', 'varchar'), ('email', 'varchar'), ('team', 'varchar'), ('role', 'varchar'), ('manager_id', 'varchar'), ('monthly_quota_amount', 'decimal(18,2)'), ('quota_currency', 'varchar'), ('is_active', 'boolean'), ('created_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'crm', 'table': 'accounts', 'key': 'account_id',
+         'foreign_keys': [('owner_id', 'crm', 'users', 'user_id')],
          'columns': [('account_id', 'varchar'), ('account_name', 'varchar'), ('website_domain', 'varchar'), ('industry', 'varchar'), ('employee_count', 'integer'), ('country_code', 'varchar'), ('owner_id', 'varchar'), ('billing_customer_id', 'varchar'), ('created_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'crm', 'table': 'contacts', 'key': 'contact_id',
+         'foreign_keys': [],
          'columns': [('contact_id', 'varchar'), ('account_id', 'varchar'), ('email', 'varchar'), ('first_name', 'varchar'), ('last_name', 'varchar'), ('job_title', 'varchar'), ('seniority', 'varchar'), ('company_name', 'varchar'), ('company_size', 'integer'), ('industry', 'varchar'), ('country_code', 'varchar'), ('lead_source', 'varchar'), ('owner_id', 'varchar'), ('created_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'crm', 'table': 'lifecycle_events', 'key': 'event_id',
+         'foreign_keys': [('contact_id', 'crm', 'contacts', 'contact_id')],
          'columns': [('event_id', 'varchar'), ('contact_id', 'varchar'), ('event_type', 'varchar'), ('event_detail', 'varchar'), ('score', 'integer'), ('reason', 'varchar'), ('user_id', 'varchar'), ('occurred_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'crm', 'table': 'activities', 'key': 'activity_id',
+         'foreign_keys': [('contact_id', 'crm', 'contacts', 'contact_id')],
          'columns': [('activity_id', 'varchar'), ('contact_id', 'varchar'), ('account_id', 'varchar'), ('opportunity_id', 'varchar'), ('user_id', 'varchar'), ('activity_type', 'varchar'), ('direction', 'varchar'), ('outcome', 'varchar'), ('occurred_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'crm', 'table': 'opportunities', 'key': 'opportunity_id',
+         'foreign_keys': [('account_id', 'crm', 'accounts', 'account_id')],
          'columns': [('opportunity_id', 'varchar'), ('account_id', 'varchar'), ('primary_contact_id', 'varchar'), ('owner_id', 'varchar'), ('opportunity_name', 'varchar'), ('stage_name', 'varchar'), ('amount', 'decimal(18,2)'), ('currency_code', 'varchar'), ('lead_source', 'varchar'), ('created_at', 'varchar'), ('expected_close_date', 'varchar'), ('closed_at', 'varchar'), ('is_closed', 'boolean'), ('is_won', 'boolean'), ('loss_reason_code', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'crm', 'table': 'opportunity_stage_history', 'key': 'history_id',
+         'foreign_keys': [('opportunity_id', 'crm', 'opportunities', 'opportunity_id')],
          'columns': [('history_id', 'varchar'), ('opportunity_id', 'varchar'), ('stage_name', 'varchar'), ('changed_by_user_id', 'varchar'), ('entered_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'marketing', 'table': 'campaigns', 'key': 'campaign_id',
+         'foreign_keys': [],
          'columns': [('campaign_id', 'varchar'), ('campaign_name', 'varchar'), ('channel', 'varchar'), ('utm_source', 'varchar'), ('utm_medium', 'varchar'), ('utm_campaign', 'varchar'), ('budget_amount', 'decimal(18,2)'), ('currency_code', 'varchar'), ('started_on', 'varchar'), ('ended_on', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'marketing', 'table': 'ad_spend', 'key': 'spend_id',
+         'foreign_keys': [('campaign_id', 'marketing', 'campaigns', 'campaign_id')],
          'columns': [('spend_id', 'varchar'), ('campaign_id', 'varchar'), ('spend_date', 'varchar'), ('spend_amount', 'decimal(18,2)'), ('currency_code', 'varchar'), ('impressions', 'integer'), ('clicks', 'integer'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'marketing', 'table': 'touches', 'key': 'touch_id',
+         'foreign_keys': [],
          'columns': [('touch_id', 'varchar'), ('contact_id', 'varchar'), ('touch_type', 'varchar'), ('utm_source', 'varchar'), ('utm_medium', 'varchar'), ('utm_campaign', 'varchar'), ('occurred_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'billing', 'table': 'customers', 'key': 'customer_id',
+         'foreign_keys': [],
          'columns': [('customer_id', 'varchar'), ('customer_name', 'varchar'), ('email', 'varchar'), ('crm_account_id', 'varchar'), ('currency_code', 'varchar'), ('country_code', 'varchar'), ('created_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'billing', 'table': 'subscriptions', 'key': 'subscription_id',
+         'foreign_keys': [('customer_id', 'billing', 'customers', 'customer_id')],
          'columns': [('subscription_id', 'varchar'), ('customer_id', 'varchar'), ('status', 'varchar'), ('billing_interval', 'varchar'), ('currency_code', 'varchar'), ('started_at', 'varchar'), ('cancel_requested_at', 'varchar'), ('ended_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'billing', 'table': 'subscription_items', 'key': 'subscription_item_id',
+         'foreign_keys': [('subscription_id', 'billing', 'subscriptions', 'subscription_id')],
          'columns': [('subscription_item_id', 'varchar'), ('subscription_id', 'varchar'), ('plan_code', 'varchar'), ('unit_amount', 'decimal(18,2)'), ('quantity', 'integer'), ('currency_code', 'varchar'), ('started_at', 'varchar'), ('ended_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'billing', 'table': 'invoices', 'key': 'invoice_id',
+         'foreign_keys': [('customer_id', 'billing', 'customers', 'customer_id')],
          'columns': [('invoice_id', 'varchar'), ('customer_id', 'varchar'), ('subscription_id', 'varchar'), ('invoice_number', 'varchar'), ('status', 'varchar'), ('currency_code', 'varchar'), ('amount_due', 'decimal(18,2)'), ('period_start', 'varchar'), ('period_end', 'varchar'), ('issued_at', 'varchar'), ('due_at', 'varchar'), ('paid_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'billing', 'table': 'payments', 'key': 'payment_id',
+         'foreign_keys': [('invoice_id', 'billing', 'invoices', 'invoice_id')],
          'columns': [('payment_id', 'varchar'), ('invoice_id', 'varchar'), ('customer_id', 'varchar'), ('amount', 'decimal(18,2)'), ('currency_code', 'varchar'), ('status', 'varchar'), ('failure_code', 'varchar'), ('attempted_at', 'varchar'), ('refunded_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'support', 'table': 'tickets', 'key': 'ticket_id',
+         'foreign_keys': [],
          'columns': [('ticket_id', 'varchar'), ('requester_email', 'varchar'), ('crm_account_id', 'varchar'), ('priority', 'varchar'), ('channel', 'varchar'), ('status', 'varchar'), ('opened_at', 'varchar'), ('first_response_at', 'varchar'), ('solved_at', 'varchar'), ('csat_score', 'integer'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'product', 'table': 'usage_daily', 'key': 'usage_id',
+         'foreign_keys': [('customer_id', 'billing', 'customers', 'customer_id')],
          'columns': [('usage_id', 'varchar'), ('customer_id', 'varchar'), ('usage_date', 'varchar'), ('active_users', 'integer'), ('events', 'integer'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
     ]) }}
 {%- endmacro %}
 
 
-{#- The reasons staging rejects a raw row for, in the order the rules apply. -#}
+{#- The reasons staging (row by row) and validation (orphan_foreign_key) reject a
+    raw row for, in the order the rules apply. -#}
 {% macro rejection_reasons() -%}
     {{ return(['missing_key', 'deleted_in_source', 'duplicate_key', 'unparseable_date', 'unknown_currency', 'negative_amount', 'zero_amount', 'orphan_foreign_key']) }}
 {%- endmacro %}

@@ -42,6 +42,13 @@ def raw_tables() -> list[str]:
     return [f"{t.system}.{t.name}" for t in RAW_TABLES]
 
 
+def accepted_model(relation: str) -> str:
+    """The model holding the accepted rows of a raw table ``system.table``."""
+    from revops_cli.contract import TABLES_BY_NAME
+
+    return TABLES_BY_NAME[relation].accepted_model
+
+
 def render_query(
     query: str,
     *,
@@ -53,8 +60,9 @@ def render_query(
     """Render a suite query's Jinja.
 
     Available: ``ref('model')``, ``source('system', 'table')``, ``as_of`` (a timestamp, or a
-    typed null when not pinned) and ``raw_tables`` (the raw tables the configured sources
-    fill, ``system.table``: ``tables``, by default every table of the contract).
+    typed null when not pinned), ``raw_tables`` (the raw tables the configured sources
+    fill, ``system.table``: ``tables``, by default every table of the contract) and
+    ``accepted_model('system.table')`` (the model of its accepted rows).
     """
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
     try:
@@ -64,11 +72,13 @@ def render_query(
             source=source,
             as_of=as_of_sql(as_of),
             raw_tables=list(raw_tables() if tables is None else tables),
+            accepted_model=accepted_model,
         )
     except jinja2.TemplateSyntaxError as exc:
         raise QueryError(exc.lineno, f"Jinja: {exc.message}") from exc
     except jinja2.UndefinedError as exc:
-        raise QueryError(0, f"Jinja: {exc.message} (use ref(), source() and as_of)") from exc
+        known = "ref(), source(), as_of, raw_tables and accepted_model()"
+        raise QueryError(0, f"Jinja: {exc.message} (use {known})") from exc
     except (TypeError, ValueError, jinja2.TemplateError) as exc:
         raise QueryError(0, f"Jinja: {exc}") from exc
 

@@ -5,8 +5,11 @@
   sources, located by ``revops_sources`` and enabled when the system reads them;
 - ``models/adapters/<adapter>/_<adapter>__sources.yml``: each connector's tables, enabled
   when the system is configured with that adapter, with the loader's freshness column;
-- ``macros/staging/staging_tables.sql``: the raw tables, keys and column types the
-  data-quality models and the empty relations of an absent system loop over.
+- ``macros/staging/staging_tables.sql``: the raw tables, keys, column types and foreign
+  keys the data-quality models, the validation models and the empty relations of an
+  absent system loop over;
+- ``models/intermediate/validation/``: one model per table with foreign keys, the rows
+  whose parents were accepted (``revops.validated``), and their relationships tests.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ HEADER = (
     "`revops contract --check` (CI) fails when this file drifts from the contract.\n"
 )
 ADAPTERS_DIR = Path("models/adapters")
+VALIDATION_DIR = Path("models/intermediate/validation")
 FRESHNESS = {
     "warn_after": {"count": 24, "period": "hour"},
     "error_after": {"count": 72, "period": "hour"},
@@ -156,12 +160,74 @@ def _sql_type(raw_type: str) -> str:
     return "varchar" if raw_type.upper() == "VARCHAR" else raw_type.lower()
 
 
+def _parent(t: RawTable, column: str) -> RawTable:
+    from revops_cli.contract.tables import TABLES_BY_NAME
+
+    return TABLES_BY_NAME[t.foreign_keys[column]]
+
+
 def _table_entry(t: RawTable) -> str:
     columns = ", ".join(f"('{c.name}', '{_sql_type(c.type)}')" for c in t.columns)
+    parents = ", ".join(
+        f"('{column}', '{p.system}', '{p.name}', '{p.primary_key}')"
+        for column in t.foreign_keys
+        for p in [_parent(t, column)]
+    )
     return (
         f"        {{'system': '{t.system}', 'table': '{t.name}', 'key': '{t.primary_key}',\n"
+        f"         'foreign_keys': [{parents}],\n"
         f"         'columns': [{columns}]}},"
     )
+
+
+def validation_model(t: RawTable) -> str:
+    comment = "".join(f"    {line}\n" for line in HEADER.splitlines())
+    keys = ", ".join(f"{c} to an accepted {t.foreign_keys[c]}" for c in t.foreign_keys)
+    return (
+        f"{{#- {t.system}.{t.name}: the staged rows whose foreign keys resolve\n"
+        f"    ({keys});\n"
+        "    the others are in dq_rejected_rows as orphan_foreign_key.\n"
+        f"{comment}-#}}\n"
+        f"{{{{ revops.validated('{t.system}', '{t.name}') }}}}\n"
+    )
+
+
+def validation_yaml() -> str:
+    models = []
+    for t in RAW_TABLES:
+        if not t.foreign_keys:
+            continue
+        columns = []
+        for column in t.foreign_keys:
+            parent = _parent(t, column)
+            columns.append(
+                {
+                    "name": column,
+                    "data_tests": [
+                        {
+                            "relationships": {
+                                "arguments": {
+                                    "to": f"ref('{parent.accepted_model}')",
+                                    "field": parent.primary_key,
+                                }
+                            }
+                        }
+                    ],
+                }
+            )
+        models.append(
+            {
+                "name": t.accepted_model,
+                "description": (
+                    f"stg_{t.system}__{t.name} without the rows whose "
+                    + ", ".join(t.foreign_keys)
+                    + " has no accepted parent (those are in dq_rejected_rows as "
+                    "orphan_foreign_key). What the marts read."
+                ),
+                "columns": columns,
+            }
+        )
+    return _yaml({"version": 2, "models": models})
 
 
 def staging_tables_macro() -> str:
@@ -178,7 +244,8 @@ def staging_tables_macro() -> str:
         "    ]) }}\n"
         "{%- endmacro %}\n"
         "\n\n"
-        "{#- The reasons staging rejects a raw row for, in the order the rules apply. -#}\n"
+        "{#- The reasons staging (row by row) and validation (orphan_foreign_key) reject a\n"
+        "    raw row for, in the order the rules apply. -#}\n"
         "{% macro rejection_reasons() -%}\n"
         f"    {{{{ return({list(REJECTION_REASONS)!r}) }}}}\n"
         "{%- endmacro %}\n"
@@ -250,6 +317,10 @@ def contract_files() -> dict[Path, str]:
             adapter
         )
     files[Path("macros/staging/staging_tables.sql")] = staging_tables_macro()
+    for t in RAW_TABLES:
+        if t.foreign_keys:
+            files[VALIDATION_DIR / f"{t.accepted_model}.sql"] = validation_model(t)
+    files[VALIDATION_DIR / "_validation__models.yml"] = validation_yaml()
     files[Path("docs/connectors.md")] = connectors_doc()
     return files
 
@@ -259,7 +330,11 @@ def generated_files(project_dir: Path) -> list[Generated]:
     from revops_cli.contract import connectors  # noqa: F401 - registers the connectors
 
     wanted = {project_dir / p: t for p, t in contract_files().items()}
-    return compare(wanted, (project_dir / ADAPTERS_DIR).glob("*/_*__sources.yml"))
+    stale = [
+        *(project_dir / ADAPTERS_DIR).glob("*/_*__sources.yml"),
+        *(project_dir / VALIDATION_DIR).glob("*.sql"),
+    ]
+    return compare(wanted, stale)
 
 
 def write_files(project_dir: Path) -> list[Generated]:

@@ -71,6 +71,14 @@ class RawTable:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def accepted_model(self) -> str:
+        """The model holding the rows the marts read: staging's, then validation's when
+        the table has foreign keys (models/intermediate/validation)."""
+        if self.foreign_keys:
+            return f"int_{self.system}__{self.name}_validated"
+        return f"stg_{self.system}__{self.name}"
+
 
 LOADED_AT = Column("_loaded_at", "TIMESTAMP", "When the loader wrote the row (UTC).")
 DELETED = Column(

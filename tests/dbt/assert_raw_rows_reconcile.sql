@@ -1,5 +1,5 @@
 {#- Nothing is silently lost: for every raw table, its rows (read from the source itself)
-    equal the rows staging accepted plus the rows dq_rejected_rows holds for it. Returns
+    equal the rows the marts read (staging, then validation) plus the rows dq_rejected_rows holds for it. Returns
     the tables where they differ. -#}
 with
 
@@ -16,7 +16,7 @@ rejected as (
                 select count(*) from {{ source(staged.system, staged.table) }}
             ) as raw_rows,
             (
-                select count(*) from {{ ref('stg_' ~ staged.system ~ '__' ~ staged.table) }}
+                select count(*) from {{ ref(revops.accepted_model(staged.system, staged.table)) }}
             ) as accepted_rows,
             (
                 select count(*) from rejected

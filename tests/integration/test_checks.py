@@ -119,7 +119,7 @@ def test_clean_data_passes_and_marts_not_built_are_skipped(
     for name in (
         "raw_equals_accepted_plus_rejected",
         "raw_rows_match_the_raw_table",
-        "accepted_rows_match_the_stg_model",
+        "accepted_rows_match_the_accepted_model",
         "rejected_rows_are_listed",
     ):
         assert r[("reconciliation", name)]["status"] == "pass", name

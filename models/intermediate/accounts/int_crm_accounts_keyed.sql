@@ -4,7 +4,7 @@
 with
 
 accounts as (
-    select * from {{ ref('stg_crm__accounts') }}
+    select * from {{ ref('int_crm__accounts_validated') }}
 ),
 
 normalised as (

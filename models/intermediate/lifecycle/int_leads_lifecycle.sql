@@ -20,11 +20,11 @@ contacts as (
 ),
 
 events as (
-    select * from {{ ref('stg_crm__lifecycle_events') }}
+    select * from {{ ref('int_crm__lifecycle_events_validated') }}
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_crm__opportunities_validated') }}
 ),
 
 people as (

@@ -5,7 +5,7 @@
 with
 
 subscriptions as (
-    select * from {{ ref('stg_billing__subscriptions') }}
+    select * from {{ ref('int_billing__subscriptions_validated') }}
 ),
 
 ordered as (

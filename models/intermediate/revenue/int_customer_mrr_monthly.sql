@@ -10,11 +10,11 @@ customers as (
 ),
 
 subscriptions as (
-    select * from {{ ref('stg_billing__subscriptions') }}
+    select * from {{ ref('int_billing__subscriptions_validated') }}
 ),
 
 items as (
-    select * from {{ ref('stg_billing__subscription_items') }}
+    select * from {{ ref('int_billing__subscription_items_validated') }}
 ),
 
 days as (

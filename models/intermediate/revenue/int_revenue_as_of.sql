@@ -8,21 +8,21 @@ customers as (
 ),
 
 subscriptions as (
-    select * from {{ ref('stg_billing__subscriptions') }}
+    select * from {{ ref('int_billing__subscriptions_validated') }}
 ),
 
 invoices as (
-    select * from {{ ref('stg_billing__invoices') }}
+    select * from {{ ref('int_billing__invoices_validated') }}
 ),
 
 payments as (
-    select * from {{ ref('stg_billing__payments') }}
+    select * from {{ ref('int_billing__payments_validated') }}
 ),
 
 crm_loads as (
     select max(_loaded_at) as loaded_at from {{ ref('stg_crm__contacts') }}
     union all
-    select max(_loaded_at) as loaded_at from {{ ref('stg_crm__opportunities') }}
+    select max(_loaded_at) as loaded_at from {{ ref('int_crm__opportunities_validated') }}
 ),
 
 loads as (

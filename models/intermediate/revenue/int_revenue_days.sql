@@ -7,7 +7,7 @@ customers as (
 ),
 
 subscriptions as (
-    select * from {{ ref('stg_billing__subscriptions') }}
+    select * from {{ ref('int_billing__subscriptions_validated') }}
 ),
 
 as_of as (

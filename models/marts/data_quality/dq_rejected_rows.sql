@@ -1,5 +1,7 @@
-{#- Every raw row staging rejected, with the hard rule it failed: nothing is silently lost
-    (raw rows = accepted + rejected, per table; tests/dbt/assert_raw_rows_reconcile.sql). -#}
+{#- Every raw row refused, with the hard rule it failed: by staging (the rules a row is
+    judged on alone) or by validation (orphan_foreign_key, models/intermediate/validation).
+    Nothing is silently lost: raw rows = accepted + rejected, per table
+    (dq_row_reconciliation, tests/dbt/assert_raw_rows_reconcile.sql). -#}
 with
 
 {% for staged in revops.staging_tables() %}
@@ -14,10 +16,20 @@ with
         where rejection_reason is not null
     ),
 
+    {% if staged.foreign_keys %}
+        {{ staged.system }}__{{ staged.table }}__orphans as (
+            {{ revops.validated(staged.system, staged.table, rejected=true) }}
+        ),
+    {% endif %}
+
 {% endfor %}
 final as (
     {% for staged in revops.staging_tables() %}
         select * from {{ staged.system }}__{{ staged.table }}
+        {% if staged.foreign_keys %}
+            union all
+            select * from {{ staged.system }}__{{ staged.table }}__orphans
+        {% endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )

@@ -1,15 +1,28 @@
-{#- One row per raw table: how many rows it had, how many staging accepted and rejected. -#}
+{#- One row per raw table: how many rows it had, how many reached the model the marts
+    read (staging, then validation for tables with foreign keys) and how many were refused
+    (dq_rejected_rows). Three independent counts: raw = accepted + rejected is a test. -#}
 with
+
+rejected as (
+    select
+        source_system,
+        source_table,
+        count(*) as rejected_rows
+    from {{ ref('dq_rejected_rows') }}
+    group by source_system, source_table
+),
 
 {% for staged in revops.staging_tables() %}
     {{ staged.system }}__{{ staged.table }} as (
         select
             cast('{{ staged.system }}' as {{ dbt.type_string() }}) as source_system,
             cast('{{ staged.table }}' as {{ dbt.type_string() }}) as source_table,
-            count(*) as raw_rows,
-            sum(case when rejection_reason is null then 1 else 0 end) as accepted_rows,
-            sum(case when rejection_reason is not null then 1 else 0 end) as rejected_rows
-        from {{ ref('base_' ~ staged.system ~ '__' ~ staged.table) }}
+            (
+                select count(*) from {{ ref('base_' ~ staged.system ~ '__' ~ staged.table) }}
+            ) as raw_rows,
+            (
+                select count(*) from {{ ref(revops.accepted_model(staged.system, staged.table)) }}
+            ) as accepted_rows
     ),
 
 {% endfor %}
@@ -22,13 +35,18 @@ unioned as (
 
 final as (
     select
-        {{ dbt.concat(['source_system', "'.'", 'source_table']) }} as source_relation,
-        source_system,
-        source_table,
-        raw_rows,
-        coalesce(accepted_rows, 0) as accepted_rows,
-        coalesce(rejected_rows, 0) as rejected_rows
+        {{ dbt.concat(['unioned.source_system', "'.'", 'unioned.source_table']) }}
+            as source_relation,
+        unioned.source_system,
+        unioned.source_table,
+        unioned.raw_rows,
+        unioned.accepted_rows,
+        coalesce(rejected.rejected_rows, 0) as rejected_rows
     from unioned
+    left join rejected
+        on
+            unioned.source_system = rejected.source_system
+            and unioned.source_table = rejected.source_table
 )
 
 select * from final

@@ -21,7 +21,7 @@ campaigns as (
 ),
 
 activities as (
-    select * from {{ ref('stg_crm__activities') }}
+    select * from {{ ref('int_crm__activities_validated') }}
 ),
 
 channels as (

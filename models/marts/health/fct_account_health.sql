@@ -30,7 +30,7 @@ days as (
 ),
 
 usage as (
-    select * from {{ ref('stg_product__usage_daily') }}
+    select * from {{ ref('int_product__usage_daily_validated') }}
 ),
 
 tickets as (

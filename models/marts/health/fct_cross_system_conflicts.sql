@@ -21,7 +21,7 @@ contacts as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_crm__opportunities_validated') }}
 ),
 
 customers as (

@@ -9,7 +9,7 @@ campaigns as (
 ),
 
 spend as (
-    select * from {{ ref('stg_marketing__ad_spend') }}
+    select * from {{ ref('int_marketing__ad_spend_validated') }}
 ),
 
 touches as (

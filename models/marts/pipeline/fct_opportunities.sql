@@ -8,7 +8,7 @@
 with
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_crm__opportunities_validated') }}
 ),
 
 history as (

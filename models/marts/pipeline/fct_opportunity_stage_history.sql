@@ -4,7 +4,7 @@
 with
 
 history as (
-    select * from {{ ref('stg_crm__opportunity_stage_history') }}
+    select * from {{ ref('int_crm__opportunity_stage_history_validated') }}
 ),
 
 stages as (
@@ -12,7 +12,7 @@ stages as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_crm__opportunities_validated') }}
 ),
 
 as_of as (

@@ -10,7 +10,7 @@
 with
 
 invoices as (
-    select * from {{ ref('stg_billing__invoices') }}
+    select * from {{ ref('int_billing__invoices_validated') }}
 ),
 
 payments as (

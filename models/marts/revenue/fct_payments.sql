@@ -5,11 +5,11 @@
 with
 
 payments as (
-    select * from {{ ref('stg_billing__payments') }}
+    select * from {{ ref('int_billing__payments_validated') }}
 ),
 
 invoices as (
-    select * from {{ ref('stg_billing__invoices') }}
+    select * from {{ ref('int_billing__invoices_validated') }}
 ),
 
 customers as (

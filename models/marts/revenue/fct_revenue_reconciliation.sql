@@ -14,7 +14,7 @@
 with
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_crm__opportunities_validated') }}
 ),
 
 customers as (

@@ -8,10 +8,6 @@ currencies as (
     select * from {{ ref('currencies') }}
 ),
 
-invoices as (
-    select * from {{ ref('stg_billing__invoices') }}
-),
-
 renamed as (
     select
         {{ revops.clean_text('payment_id') }} as payment_id,
@@ -48,14 +44,10 @@ final as (
             when currencies.currency_code is null then 'unknown_currency'
             when renamed.amount < 0 then 'negative_amount'
             when renamed.amount = 0 then 'zero_amount'
-            when renamed.invoice_id is not null and invoices.invoice_id is null
-                then 'orphan_foreign_key'
         end as rejection_reason
     from renamed
     left join currencies
         on renamed.currency_code = currencies.currency_code
-    left join invoices
-        on renamed.invoice_id = invoices.invoice_id
 )
 
 select * from final

@@ -8,10 +8,6 @@ currencies as (
     select * from {{ ref('currencies') }}
 ),
 
-subscriptions as (
-    select * from {{ ref('stg_billing__subscriptions') }}
-),
-
 renamed as (
     select
         {{ revops.clean_text('subscription_item_id') }} as subscription_item_id,
@@ -46,14 +42,10 @@ final as (
                 then 'unparseable_date'
             when currencies.currency_code is null then 'unknown_currency'
             when renamed.unit_amount < 0 then 'negative_amount'
-            when renamed.subscription_id is not null and subscriptions.subscription_id is null
-                then 'orphan_foreign_key'
         end as rejection_reason
     from renamed
     left join currencies
         on renamed.currency_code = currencies.currency_code
-    left join subscriptions
-        on renamed.subscription_id = subscriptions.subscription_id
 )
 
 select * from final

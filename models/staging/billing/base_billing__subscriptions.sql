@@ -8,10 +8,6 @@ currencies as (
     select * from {{ ref('currencies') }}
 ),
 
-customers as (
-    select * from {{ ref('stg_billing__customers') }}
-),
-
 renamed as (
     select
         {{ revops.clean_text('subscription_id') }} as subscription_id,
@@ -46,14 +42,10 @@ final as (
                 ) }}
                 then 'unparseable_date'
             when currencies.currency_code is null then 'unknown_currency'
-            when renamed.customer_id is not null and customers.customer_id is null
-                then 'orphan_foreign_key'
         end as rejection_reason
     from renamed
     left join currencies
         on renamed.currency_code = currencies.currency_code
-    left join customers
-        on renamed.customer_id = customers.customer_id
 )
 
 select * from final

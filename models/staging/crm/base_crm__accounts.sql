@@ -4,10 +4,6 @@ source as (
     select * from {{ revops.raw('crm', 'accounts') }}
 ),
 
-users as (
-    select * from {{ ref('stg_crm__users') }}
-),
-
 renamed as (
     select
         {{ revops.clean_text('account_id') }} as account_id,
@@ -35,12 +31,8 @@ final as (
             when renamed.key_rank > 1 then 'duplicate_key'
             when {{ revops.has_unparseable_date(['renamed.created_at']) }}
                 then 'unparseable_date'
-            when renamed.owner_id is not null and users.user_id is null
-                then 'orphan_foreign_key'
         end as rejection_reason
     from renamed
-    left join users
-        on renamed.owner_id = users.user_id
 )
 
 select * from final

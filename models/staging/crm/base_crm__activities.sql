@@ -4,10 +4,6 @@ source as (
     select * from {{ revops.raw('crm', 'activities') }}
 ),
 
-contacts as (
-    select * from {{ ref('stg_crm__contacts') }}
-),
-
 renamed as (
     select
         {{ revops.clean_text('activity_id') }} as activity_id,
@@ -39,12 +35,8 @@ final as (
                     ['renamed.occurred_at'], required=['renamed.occurred_at']
                 ) }}
                 then 'unparseable_date'
-            when renamed.contact_id is not null and contacts.contact_id is null
-                then 'orphan_foreign_key'
         end as rejection_reason
     from renamed
-    left join contacts
-        on renamed.contact_id = contacts.contact_id
 )
 
 select * from final

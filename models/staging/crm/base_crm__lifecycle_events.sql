@@ -4,10 +4,6 @@ source as (
     select * from {{ revops.raw('crm', 'lifecycle_events') }}
 ),
 
-contacts as (
-    select * from {{ ref('stg_crm__contacts') }}
-),
-
 renamed as (
     select
         {{ revops.clean_text('event_id') }} as event_id,
@@ -38,12 +34,8 @@ final as (
                     ['renamed.occurred_at'], required=['renamed.occurred_at']
                 ) }}
                 then 'unparseable_date'
-            when renamed.contact_id is not null and contacts.contact_id is null
-                then 'orphan_foreign_key'
         end as rejection_reason
     from renamed
-    left join contacts
-        on renamed.contact_id = contacts.contact_id
 )
 
 select * from final

@@ -8,10 +8,6 @@ currencies as (
     select * from {{ ref('currencies') }}
 ),
 
-accounts as (
-    select * from {{ ref('stg_crm__accounts') }}
-),
-
 renamed as (
     select
         {{ revops.clean_text('opportunity_id') }} as opportunity_id,
@@ -66,14 +62,10 @@ final as (
                 and (renamed.currency_code is not null or renamed.amount is not null)
                 then 'unknown_currency'
             when renamed.amount < 0 then 'negative_amount'
-            when renamed.account_id is not null and accounts.account_id is null
-                then 'orphan_foreign_key'
         end as rejection_reason
     from renamed
     left join currencies
         on renamed.currency_code = currencies.currency_code
-    left join accounts
-        on renamed.account_id = accounts.account_id
 )
 
 select * from final

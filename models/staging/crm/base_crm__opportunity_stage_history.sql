@@ -4,10 +4,6 @@ source as (
     select * from {{ revops.raw('crm', 'opportunity_stage_history') }}
 ),
 
-opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
-),
-
 renamed as (
     select
         {{ revops.clean_text('history_id') }} as history_id,
@@ -36,12 +32,8 @@ final as (
                     ['renamed.entered_at'], required=['renamed.entered_at']
                 ) }}
                 then 'unparseable_date'
-            when renamed.opportunity_id is not null and opportunities.opportunity_id is null
-                then 'orphan_foreign_key'
         end as rejection_reason
     from renamed
-    left join opportunities
-        on renamed.opportunity_id = opportunities.opportunity_id
 )
 
 select * from final

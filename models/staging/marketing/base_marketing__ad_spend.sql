@@ -8,10 +8,6 @@ currencies as (
     select * from {{ ref('currencies') }}
 ),
 
-campaigns as (
-    select * from {{ ref('stg_marketing__campaigns') }}
-),
-
 renamed as (
     select
         {{ revops.clean_text('spend_id') }} as spend_id,
@@ -43,14 +39,10 @@ final as (
                 then 'unparseable_date'
             when currencies.currency_code is null then 'unknown_currency'
             when renamed.spend_amount < 0 then 'negative_amount'
-            when renamed.campaign_id is not null and campaigns.campaign_id is null
-                then 'orphan_foreign_key'
         end as rejection_reason
     from renamed
     left join currencies
         on renamed.currency_code = currencies.currency_code
-    left join campaigns
-        on renamed.campaign_id = campaigns.campaign_id
 )
 
 select * from final

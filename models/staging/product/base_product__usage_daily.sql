@@ -4,10 +4,6 @@ source as (
     select * from {{ revops.raw('product', 'usage_daily') }}
 ),
 
-customers as (
-    select * from {{ ref('stg_billing__customers') }}
-),
-
 renamed as (
     select
         {{ revops.clean_text('usage_id') }} as usage_id,
@@ -35,12 +31,8 @@ final as (
                     ['renamed.usage_date'], required=['renamed.usage_date']
                 ) }}
                 then 'unparseable_date'
-            when renamed.customer_id is not null and customers.customer_id is null
-                then 'orphan_foreign_key'
         end as rejection_reason
     from renamed
-    left join customers
-        on renamed.customer_id = customers.customer_id
 )
 
 select * from final
