@@ -1,8 +1,8 @@
 """The demo business in a connector's shape: ``revops generate --as fivetran_hubspot,...``.
 
 Each shape rewrites the generated raw tables (revops' own contract) into the tables a
-connector lands, in its schema (Fivetran's: ``hubspot``, ``stripe``; Airbyte's, so that
-both fit one file: ``hubspot_airbyte``, ``stripe_airbyte``), typed as
+connector lands, in its schema (Fivetran's: ``hubspot``, ``stripe``, ``zendesk``;
+Airbyte's, so that both fit one file: ``hubspot_airbyte``, ``stripe_airbyte``), typed as
 it types them: TIMESTAMPs instead of ISO text, Stripe amounts in minor units and lowercase
 currencies, HubSpot properties as ``property_<name>`` columns, property and stage history,
 association tables, ``_fivetran_synced``. A connector keeps one current row per record:
@@ -26,6 +26,7 @@ from revops_cli.errors import ConfigError
 from revops_cli.generator.shape_airbyte_hubspot import airbyte_hubspot
 from revops_cli.generator.shape_airbyte_stripe import airbyte_stripe
 from revops_cli.generator.shape_common import latest, minor, replace_schema, ts
+from revops_cli.generator.shape_fivetran_zendesk import fivetran_zendesk
 
 
 def _fivetran_hubspot(con: duckdb.DuckDBPyConnection) -> None:
@@ -277,6 +278,7 @@ SHAPES: dict[str, Callable[[duckdb.DuckDBPyConnection], None]] = {
     "fivetran_stripe": _fivetran_stripe,
     "airbyte_hubspot": airbyte_hubspot,
     "airbyte_stripe": airbyte_stripe,
+    "fivetran_zendesk": fivetran_zendesk,
 }
 
 

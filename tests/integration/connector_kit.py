@@ -39,6 +39,10 @@ STRIPE_ITEM_GAP = dict.fromkeys(
     ),
     "Stripe: a subscription item's current price and quantity only (no item history)",
 )  # fmt: skip
+ZENDESK_CSAT_GAP = dict.fromkeys(
+    ("health_score", "accounts_at_risk"),
+    "Zendesk: CSAT is good (5) or bad (1), not a 1-5 survey (the health score reads it)",
+)
 ONE_ROW_PER_RECORD_GAP = dict.fromkeys(
     ("raw_rows", "rejected_rows", "rejected_row_rate"),
     "a connector keeps one current row per record: no older copies or rows without a key",
