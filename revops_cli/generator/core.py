@@ -196,7 +196,7 @@ def generate(
                 print(f"  generated leads {first + n:,}/{leads:,}", flush=True)
         result.injected = inject_hard_dirt(con, seed)
         truth.finish(con, result, soft)
-        write_shapes(con, shapes)
+        write_shapes(con, shapes, project_dir)
         result.raw_rows = {
             f"{t.system}.{t.name}": con.execute(
                 f"select count(*) from {t.qualified_name}"

@@ -20,6 +20,8 @@ Ids stay the generator's text ids, so the other systems' references still resolv
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from revops_cli.generator.shape_common import latest, replace_schema, ts
@@ -48,7 +50,7 @@ def _ids(column: str) -> str:
     return f"case when {column} is null then cast('[]' as json) else json_array({column}) end"
 
 
-def airbyte_hubspot(con: duckdb.DuckDBPyConnection) -> None:
+def airbyte_hubspot(con: duckdb.DuckDBPyConnection, project_dir: Path) -> None:
     """Write the generated CRM as Airbyte's HubSpot source lands it, in hubspot_airbyte."""
 
     users = latest("raw_crm.users", "user_id")

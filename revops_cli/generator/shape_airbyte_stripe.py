@@ -14,6 +14,8 @@ each subscription item's latest price and quantity only; a subscription that end
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from revops_cli.generator.shape_common import latest, minor, replace_schema, ts
@@ -42,7 +44,7 @@ def _epoch_number(column: str) -> str:
     return f"cast(epoch({ts(column)}) as double)"
 
 
-def airbyte_stripe(con: duckdb.DuckDBPyConnection) -> None:
+def airbyte_stripe(con: duckdb.DuckDBPyConnection, project_dir: Path) -> None:
     """Write the generated business as Airbyte's Stripe source lands it (schema
     ``stripe_airbyte``)."""
     customers = latest("raw_billing.customers", "customer_id")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import duckdb
 
 
@@ -27,3 +30,23 @@ def replace_schema(con: duckdb.DuckDBPyConnection, schema: str, statements: list
     con.execute(f"create schema {schema}")
     for sql in statements:
         con.execute(sql)
+
+
+def reverse_value(project_dir: Path, adapter: str, field: str, column: str) -> str:
+    """SQL giving, for a revops value in ``column``, the connector's value that
+    seeds/source_value_map.csv maps onto it (the longest when several do, in title case);
+    a value the seed does not map passes through, as the adapters read it."""
+    chosen: dict[str, str] = {}
+    with (project_dir / "seeds" / "source_value_map.csv").open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["adapter"] != adapter or row["field"] != field:
+                continue
+            current = chosen.get(row["revops_value"], "")
+            if len(row["source_value"]) > len(current):
+                chosen[row["revops_value"]] = row["source_value"]
+    if not chosen:
+        raise ValueError(f"source_value_map has no {adapter} {field} rows")
+    whens = " ".join(
+        f"when '{revops}' then '{source.title()}'" for revops, source in sorted(chosen.items())
+    )
+    return f"case {column} {whens} else {column} end"

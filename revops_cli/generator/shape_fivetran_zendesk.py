@@ -11,6 +11,8 @@ response.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from revops_cli.generator.shape_common import latest, replace_schema, ts
@@ -19,7 +21,7 @@ from revops_cli.generator.shape_common import latest, replace_schema, ts
 AGENT_ID = 1
 
 
-def fivetran_zendesk(con: duckdb.DuckDBPyConnection) -> None:
+def fivetran_zendesk(con: duckdb.DuckDBPyConnection, project_dir: Path) -> None:
     tickets = f"""(
         select raw.*,
             row_number() over (order by ticket_id) as zendesk_id,

@@ -1,7 +1,7 @@
 """The demo business in a connector's shape: ``revops generate --as fivetran_hubspot,...``.
 
 Each shape rewrites the generated raw tables (revops' own contract) into the tables a
-connector lands, in its schema (Fivetran's: ``hubspot``, ``stripe``, ``zendesk``;
+connector lands, in its schema (Fivetran's: ``hubspot``, ``salesforce``, ``stripe``, ``zendesk``;
 Airbyte's, so that both fit one file: ``hubspot_airbyte``, ``stripe_airbyte``), typed as
 it types them: TIMESTAMPs instead of ISO text, Stripe amounts in minor units and lowercase
 currencies, HubSpot properties as ``property_<name>`` columns, property and stage history,
@@ -19,6 +19,7 @@ the other systems' references (touches, tickets, billing's CRM account) still re
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import duckdb
 
@@ -26,10 +27,11 @@ from revops_cli.errors import ConfigError
 from revops_cli.generator.shape_airbyte_hubspot import airbyte_hubspot
 from revops_cli.generator.shape_airbyte_stripe import airbyte_stripe
 from revops_cli.generator.shape_common import latest, minor, replace_schema, ts
+from revops_cli.generator.shape_fivetran_salesforce import fivetran_salesforce
 from revops_cli.generator.shape_fivetran_zendesk import fivetran_zendesk
 
 
-def _fivetran_hubspot(con: duckdb.DuckDBPyConnection) -> None:
+def _fivetran_hubspot(con: duckdb.DuckDBPyConnection, project_dir: Path) -> None:
     users = latest("raw_crm.users", "user_id")
     accounts = latest("raw_crm.accounts", "account_id")
     contacts = latest("raw_crm.contacts", "contact_id")
@@ -168,7 +170,7 @@ def _fivetran_hubspot(con: duckdb.DuckDBPyConnection) -> None:
     replace_schema(con, "hubspot", statements)
 
 
-def _fivetran_stripe(con: duckdb.DuckDBPyConnection) -> None:
+def _fivetran_stripe(con: duckdb.DuckDBPyConnection, project_dir: Path) -> None:
     customers = latest("raw_billing.customers", "customer_id")
     subscriptions = latest("raw_billing.subscriptions", "subscription_id")
     items = latest("raw_billing.subscription_items", "subscription_item_id")
@@ -273,11 +275,12 @@ def _fivetran_stripe(con: duckdb.DuckDBPyConnection) -> None:
 
 
 #: Shapes by adapter name.
-SHAPES: dict[str, Callable[[duckdb.DuckDBPyConnection], None]] = {
+SHAPES: dict[str, Callable[[duckdb.DuckDBPyConnection, Path], None]] = {
     "fivetran_hubspot": _fivetran_hubspot,
     "fivetran_stripe": _fivetran_stripe,
     "airbyte_hubspot": airbyte_hubspot,
     "airbyte_stripe": airbyte_stripe,
+    "fivetran_salesforce": fivetran_salesforce,
     "fivetran_zendesk": fivetran_zendesk,
 }
 
@@ -293,7 +296,8 @@ def parse_shapes(text: str | None) -> list[str]:
     return names
 
 
-def write_shapes(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> None:
-    """Write the generated business in each named connector's shape."""
+def write_shapes(con: duckdb.DuckDBPyConnection, names: Sequence[str], project_dir: Path) -> None:
+    """Write the generated business in each named connector's shape (the project's
+    seeds/source_value_map.csv gives a connector's own values)."""
     for name in names:
-        SHAPES[name](con)
+        SHAPES[name](con, project_dir)

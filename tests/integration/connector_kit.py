@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from revops_cli.cli import cli
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "connectors"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+FIXTURES = PROJECT_DIR / "tests" / "fixtures" / "connectors"
 
 #: Metrics a connector cannot reproduce, by the field it lacks (docs/connectors.md).
 HUBSPOT_MQL_GAP = dict.fromkeys(
@@ -39,6 +40,24 @@ STRIPE_ITEM_GAP = dict.fromkeys(
     ),
     "Stripe: a subscription item's current price and quantity only (no item history)",
 )  # fmt: skip
+SALESFORCE_MQL_GAP = dict.fromkeys(
+    HUBSPOT_MQL_GAP,
+    "Salesforce: no form fills or page views (the qualifying actions of an MQL) and no "
+    "rejection reasons",
+)
+SALESFORCE_CONTACT_GAP = dict.fromkeys(
+    (
+        "attributed_opportunities", "cost_per_qualified_opportunity", "lead_to_customer",
+        "opportunity_to_won",
+    ),
+    "Salesforce: an opportunity's lead is the one converted into it (contact roles are not "
+    "read), so a second deal of a lead, or one opened before the lead converted, has none",
+)  # fmt: skip
+SALESFORCE_CLOSEDATE_GAP = dict.fromkeys(
+    HUBSPOT_CLOSEDATE_GAP,
+    "Salesforce: one close date, the expected date until the deal closes, then the close date",
+)
+SALESFORCE_QUOTA_GAP = {"sales_quota": "Salesforce: forecast quotas are not on the user"}
 ZENDESK_CSAT_GAP = dict.fromkeys(
     ("health_score", "accounts_at_risk"),
     "Zendesk: CSAT is good (5) or bad (1), not a 1-5 survey (the health score reads it)",

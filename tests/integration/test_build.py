@@ -173,7 +173,7 @@ def test_collected_cash_matches_the_truth(con: duckdb.DuckDBPyConnection) -> Non
         con,
         """select cast(date_trunc('month', attempted_at) as date), currency_code,
             sum(amount)
-        from staging.stg_billing__payments where status in ('succeeded', 'refunded')
+        from intermediate.int_billing__payments_validated where status in ('succeeded', 'refunded')
         group by all order by all""",
     )
     truth = rows(

@@ -21,8 +21,12 @@ from revops_cli.project import Project
 
 pytestmark = pytest.mark.integration
 
-#: Staging and the data-quality models only: the marts' suites must report "skipped".
-SELECT = "path:models/staging path:models/marts/data_quality path:seeds"
+#: Staging, validation and the data-quality models only: the marts' suites must report
+#: "skipped".
+SELECT = (
+    "path:models/staging path:models/intermediate/validation path:models/marts/data_quality "
+    "path:seeds"
+)
 MART_SUITES = {
     "account_matching",
     "dim_accounts",

@@ -17,6 +17,7 @@ from connector_kit import (
     HUBSPOT_MQL_GAP,
     HUBSPOT_QUOTA_GAP,
     ONE_ROW_PER_RECORD_GAP,
+    PROJECT_DIR,
     build,
     kpi_differences,
     monthly,
@@ -165,7 +166,7 @@ def test_the_generated_business_in_airbyte_hubspot_shape_matches_the_canonical_b
     db = tmp_path / "revops.duckdb"
     db.write_bytes(small_db[0].read_bytes())
     with duckdb.connect(str(db)) as con:
-        airbyte_hubspot(con)
+        airbyte_hubspot(con, PROJECT_DIR)
         kinds = dict(
             con.execute(
                 "select table_name || '.' || column_name, data_type "
@@ -189,6 +190,7 @@ def test_the_generated_business_in_airbyte_hubspot_shape_matches_the_canonical_b
     columns, differ = kpi_differences(built[0], db)
     assert differ <= set(AIRBYTE_HUBSPOT_GAPS), sorted(differ - set(AIRBYTE_HUBSPOT_GAPS))
     assert set(EXACT) <= set(columns)
+    assert set(EXACT) <= set(columns)  # the sample names real metrics
     assert not differ & set(EXACT)
     assert len(columns) - len(differ) >= 65  # most of the catalog is exactly the same
     # Who changed a lead status survives the shape (a HubSpot user id, mapped back).

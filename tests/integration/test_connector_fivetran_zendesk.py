@@ -14,7 +14,13 @@ from typing import Any
 import duckdb
 import pytest
 from click.testing import CliRunner
-from connector_kit import ONE_ROW_PER_RECORD_GAP, ZENDESK_CSAT_GAP, build, kpi_differences
+from connector_kit import (
+    ONE_ROW_PER_RECORD_GAP,
+    PROJECT_DIR,
+    ZENDESK_CSAT_GAP,
+    build,
+    kpi_differences,
+)
 
 from revops_cli.cli import cli
 from revops_cli.generator.shapes import SHAPES
@@ -184,7 +190,7 @@ def test_the_generated_business_in_zendesk_shape_matches_the_canonical_build(
     db = tmp_path / "revops.duckdb"
     db.write_bytes(small_db[0].read_bytes())
     with duckdb.connect(str(db)) as con:
-        SHAPES["fivetran_zendesk"](con)
+        SHAPES["fivetran_zendesk"](con, PROJECT_DIR)
         types = dict(
             con.execute(
                 "select table_name || '.' || column_name, data_type "
@@ -214,5 +220,6 @@ def test_the_generated_business_in_zendesk_shape_matches_the_canonical_build(
     assert not failing, failing
     columns, differ = kpi_differences(built[0], db)
     assert differ <= set(ZENDESK_GAPS), sorted(differ - set(ZENDESK_GAPS))
+    assert set(EXACT) <= set(columns)  # the sample names real metrics
     assert not differ & set(EXACT)
     assert len(columns) - len(differ) >= 80  # all but the CSAT-fed health metrics
