@@ -24,27 +24,30 @@ class BuildSummary:
 
     dbt: BuildResult
     reconciliation: list[tuple[Any, ...]] = field(default_factory=list)
-    #: (system, adapter, schema or "-", the catalog's metrics that are off without it).
-    sources: list[tuple[str, str, str, int]] = field(default_factory=list)
+    #: (system, adapter, schema or "-", the catalog's metrics that are off without it, the
+    #: marts that need it and are built empty).
+    sources: list[tuple[str, str, str, int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.dbt.failed
 
 
-def source_rows(config: ProjectConfig) -> list[tuple[str, str, str, int]]:
-    """Each system's adapter and schema, and how many metrics are off because it is."""
+def source_rows(config: ProjectConfig) -> list[tuple[str, str, str, int, str]]:
+    """Each system's adapter and schema; when it is off, how many metrics are off and which
+    marts (``meta.requires_systems``) are built empty because it is."""
     from revops_cli.metrics.catalog import load_catalog
+    from revops_cli.metrics.models import load_models
 
     catalog = load_catalog(config.project_dir, config.overrides)
+    models = load_models(config.project_dir).values()
     rows = []
     for system, source in config.sources.items():
-        off = (
-            0
-            if source.is_on
-            else sum(system in catalog.systems(m) for m in catalog.metrics.values())
-        )
-        rows.append((system, source.adapter_name, source.schema or "-", off))
+        off, empty = 0, ""
+        if not source.is_on:
+            off = sum(system in catalog.systems(m) for m in catalog.metrics.values())
+            empty = ", ".join(sorted(m.name for m in models if system in m.systems)) or "-"
+        rows.append((system, source.adapter_name, source.schema or "-", off, empty))
     return rows
 
 

@@ -37,7 +37,13 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
                     for n in summary.dbt.failed
                 ],
                 "sources": [
-                    dict(zip(["system", "adapter", "schema", "metrics_off"], r, strict=True))
+                    dict(
+                        zip(
+                            ["system", "adapter", "schema", "metrics_off", "marts_empty"],
+                            r,
+                            strict=True,
+                        )
+                    )
                     for r in summary.sources
                 ],
                 "reconciliation": [
@@ -76,10 +82,10 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
                 ],
             )
         )
-    if any(adapter != "revops" for _, adapter, _, _ in summary.sources):
+    if any(row[1] != "revops" for row in summary.sources):
         parts.append(
             render(
-                ["system", "adapter", "schema", "metrics off"],
+                ["system", "adapter", "schema", "metrics off", "marts built empty"],
                 summary.sources,
                 title="Sources (revops_sources; a system that is off builds empty)",
             )

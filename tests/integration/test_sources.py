@@ -52,6 +52,9 @@ def test_a_company_without_support_builds_and_keeps_its_other_numbers(
     assert sources["support"]["adapter"] == "none"
     assert sources["support"]["metrics_off"] == 4  # tickets, first response, 2 health
     assert sources["billing"]["metrics_off"] == 0
+    # The marts that need support, built empty so that BI tools still find them.
+    assert sources["support"]["marts_empty"] == "fct_account_health, fct_support_tickets"
+    assert sources["billing"]["marts_empty"] == ""
     after = _kpis(db, (*CRM_METRICS, "mrr", "tickets", "accounts_at_risk"))
     before = _kpis(built[0], (*CRM_METRICS, "mrr", "tickets", "accounts_at_risk"))
     assert after.keys() == before.keys()
