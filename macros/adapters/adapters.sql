@@ -1,8 +1,12 @@
 {#- Helpers the connector adapters (models/adapters/) share. -#}
 
-{#- True when `system` reads from `adapter` (the adapter's models enable themselves with it). -#}
+{#- True when `system` reads from `adapter` (the adapter's models enable themselves with it),
+    or for every adapter when REVOPS_LINT_ALL_ADAPTERS=1 (`make lint` compiles them all). -#}
 {% macro adapter_enabled(system, adapter) -%}
-    {{ return(revops.source_config(system)['adapter'] == adapter) }}
+    {{ return(
+        revops.source_config(system)['adapter'] == adapter
+        or env_var('REVOPS_LINT_ALL_ADAPTERS', '') == '1'
+    ) }}
 {%- endmacro %}
 
 

@@ -35,6 +35,9 @@ HEADER = (
     "`revops contract --check` (CI) fails when this file drifts from the contract.\n"
 )
 ADAPTERS_DIR = Path("models/adapters")
+#: `make lint` sets REVOPS_LINT_ALL_ADAPTERS=1 so that SQLFluff compiles (and lints) every
+#: adapter's models, not only the configured ones (macros/adapters/adapters.sql).
+LINT_ALL = "env_var('REVOPS_LINT_ALL_ADAPTERS', '') == '1'"
 VALIDATION_DIR = Path("models/intermediate/validation")
 FRESHNESS = {
     "warn_after": {"count": 24, "period": "hour"},
@@ -86,7 +89,7 @@ def _source(
     is_adapter = f"(c.get('adapter') or '{CANONICAL}') == '{adapter.name}'"
     if part is None:
         schema = _setting(system, "schema", repr(adapter.default_schema))
-        enabled = f"{entry}{{{{ {is_adapter} }}}}"
+        enabled = f"{entry}{{{{ {is_adapter} or {LINT_ALL} }}}}"
         tables = adapter.tables
     else:  # one connector of several: schema is a mapping of part to schema
         mapping = "{% set m = c.get('schema') %}"
@@ -96,7 +99,7 @@ def _source(
         )
         enabled = (
             f"{entry}{mapping}{{{{ {is_adapter} and "
-            f"(m is not mapping or m.get('{part.name}') is not none) }}}}"
+            f"(m is not mapping or m.get('{part.name}') is not none) or {LINT_ALL} }}}}"
         )
         tables = part.tables
     return {
