@@ -41,7 +41,8 @@ lint: install
 	$(BIN)/ruff check revops_cli tests
 	$(BIN)/ruff format --check revops_cli tests
 	$(BIN)/mypy
-	mkdir -p target && REVOPS_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests/dbt
+	# REVOPS_LINT_ALL_ADAPTERS: compile (and lint) every adapter, not only the configured ones
+	mkdir -p target && REVOPS_LINT_ALL_ADAPTERS=1 REVOPS_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests/dbt
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
 # REVOPS_TEST_POSTGRES=1 and REVOPS_TEST_SPARK=1 (both set by .ci/run) add the engine lanes.

@@ -187,3 +187,25 @@
     ) as ranked
     where ranked.preference = 1
 {%- endmacro %}
+
+
+{#- A HubSpot user's owner, as (hubspot_user_id, owner_id): who changed a property is a
+    HubSpot user id; a deactivated owner keeps its user id in useridincludinginactive. -#}
+{% macro airbyte_hubspot_owner_users() -%}
+    select
+        {{ revops.airbyte_id('coalesce(owners.userid, owners.useridincludinginactive)') }}
+            as hubspot_user_id,
+        max(owners.id) as owner_id
+    from (
+        {% for stream in ['owners', 'owners_archived'] %}
+            select
+                id,
+                userid,
+                useridincludinginactive
+            from {{ source('airbyte_hubspot', stream) }}
+            {% if not loop.last %}union all{% endif %}
+        {% endfor %}
+    ) as owners
+    where coalesce(owners.userid, owners.useridincludinginactive) is not null
+    group by 1
+{%- endmacro %}

@@ -63,6 +63,20 @@ class ConnectorTable:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @classmethod
+    def landed(
+        cls,
+        loaded_at: ConnectorColumn,
+        name: str,
+        description: str,
+        *columns: tuple[str, str] | tuple[str, str, str],
+        may_be_empty: bool = False,
+    ) -> ConnectorTable:
+        """A table as a loader lands it: the columns an adapter reads (name, family and an
+        optional description), then the loader's own ``loaded_at`` column."""
+        cols = tuple(ConnectorColumn(*c) for c in columns)
+        return cls(name, description, (*cols, loaded_at), may_be_empty=may_be_empty)
+
 
 @dataclass(frozen=True)
 class AdapterPart:

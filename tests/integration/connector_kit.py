@@ -132,3 +132,31 @@ def kpi_differences(canonical: Path, shaped: Path) -> tuple[list[str], set[str]]
         c for i, c in enumerate(columns) for m in before if not same(before[m][i], after[m][i])
     }
     return columns, differ
+
+
+def assert_parity(
+    canonical: Path,
+    shaped: Path,
+    sources: str,
+    *,
+    gaps: dict[str, str],
+    exact: tuple[str, ...],
+    at_least_equal: int,
+    may_fail: frozenset[str] = frozenset(),
+) -> None:
+    """Build ``shaped`` (the business in a connector's shape) with ``sources`` and hold its
+    kpi_monthly to the canonical build's: every metric equal, month by month, except the
+    ``gaps`` (each with the field the connector lacks); the ``exact`` sample never among
+    them; at least ``at_least_equal`` metrics equal. Only ``may_fail`` expectations fail."""
+    code, summary = build(shaped, sources)
+    assert summary["failed"] == []
+    assert code in (0, 1)
+    failing = {
+        r["expectation"] for r in summary["checks"]["results"] if r["status"] in ("fail", "error")
+    }
+    assert failing <= may_fail, failing
+    columns, differ = kpi_differences(canonical, shaped)
+    assert differ <= set(gaps), sorted(differ - set(gaps))
+    assert set(exact) <= set(columns)  # the sample names real metrics
+    assert not differ & set(exact)
+    assert len(columns) - len(differ) >= at_least_equal

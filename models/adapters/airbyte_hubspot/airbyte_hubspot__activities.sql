@@ -6,19 +6,19 @@
 with
 
 {% for stream, kind in [('emails', 'email'), ('calls', 'call'), ('meetings', 'meeting')] %}
-{{ stream }} as (
-    select
-        id,
-        '{{ kind }}' as activity_type,
-        {{ revops.json_path_text('contacts', '0') }} as contact_id,
-        {{ revops.json_path_text('companies', '0') }} as company_id,
-        {{ revops.json_path_text('deals', '0') }} as deal_id,
-        properties_hs_timestamp as occurred_at,
-        properties_hubspot_owner_id as owner_id,
-        archived,
-        _airbyte_extracted_at
-    from {{ source('airbyte_hubspot', 'engagements_' ~ stream) }}
-),
+    {{ stream }} as (
+        select
+            id,
+            '{{ kind }}' as activity_type,
+            {{ revops.json_path_text('contacts', '0') }} as contact_id,
+            {{ revops.json_path_text('companies', '0') }} as company_id,
+            {{ revops.json_path_text('deals', '0') }} as deal_id,
+            properties_hs_timestamp as occurred_at,
+            properties_hubspot_owner_id as owner_id,
+            archived,
+            _airbyte_extracted_at
+        from {{ source('airbyte_hubspot', 'engagements_' ~ stream) }}
+    ),
 {% endfor %}
 
 engagements as (

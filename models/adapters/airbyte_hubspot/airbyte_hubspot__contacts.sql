@@ -49,7 +49,10 @@ final as (
         end as country_code,
         case
             when contacts.properties_hs_analytics_source is not null
-                then {{ revops.mapped_value('lead_source', 'contacts.properties_hs_analytics_source') }}
+                then
+                    {{ revops.mapped_value(
+                        'lead_source', 'contacts.properties_hs_analytics_source'
+                    ) }}
         end as lead_source,
         {{ revops.airbyte_id('contacts.properties_hubspot_owner_id') }} as owner_id,
         {{ revops.utc_timestamp('contacts.properties_createdate') }} as created_at,

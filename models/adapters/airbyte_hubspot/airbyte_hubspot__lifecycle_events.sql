@@ -15,22 +15,8 @@ history as (
         and nullif(trim(value), '') is not null
 ),
 
-{#- A HubSpot user's owner (a deactivated owner keeps its user id in
-    useridincludinginactive). -#}
 owner_users as (
-    select
-        {{ revops.airbyte_id('coalesce(owners.userid, owners.useridincludinginactive)') }}
-            as hubspot_user_id,
-        max(owners.id) as owner_id
-    from (
-        {% for stream in ['owners', 'owners_archived'] %}
-            select id, userid, useridincludinginactive
-            from {{ source('airbyte_hubspot', stream) }}
-            {% if not loop.last %}union all{% endif %}
-        {% endfor %}
-    ) as owners
-    where coalesce(owners.userid, owners.useridincludinginactive) is not null
-    group by 1
+    {{ revops.airbyte_hubspot_owner_users() }}
 ),
 
 value_map as (

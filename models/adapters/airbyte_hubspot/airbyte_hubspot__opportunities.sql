@@ -55,13 +55,18 @@ pipeline_stages as (
         {{ revops.json_path_text('stage.value', 'stageId') }} as stage_id,
         max(case
             when lower({{ revops.json_path_text('stage.value', 'metadata.isClosed') }}) = 'true'
-                then 1 else 0
+                then 1
+            else 0
         end) = 1 as is_closed,
-        max({{ revops.airbyte_number(revops.json_path_text('stage.value', 'metadata.probability')) }})
-            >= 1 as is_certain
+        max(
+            {{ revops.airbyte_number(
+                revops.json_path_text('stage.value', 'metadata.probability')
+            ) }}
+        )
+        >= 1 as is_certain
     from {{ source('airbyte_hubspot', 'deal_pipelines') }} as pipelines
     cross join {{ revops.json_array_elements('pipelines.stages', 'stage') }}
-    group by 1
+    group by {{ revops.json_path_text('stage.value', 'stageId') }}
 ),
 
 contacts as (
@@ -85,8 +90,9 @@ mapped as (
         stage_entered.entered_at as current_stage_entered_at
     from ranked
     left join stage_entered
-        on ranked.id = stage_entered.dealid
-        and ranked.properties_dealstage = stage_entered.stage_id
+        on
+            ranked.id = stage_entered.dealid
+            and ranked.properties_dealstage = stage_entered.stage_id
     where ranked.recency = 1
 ),
 

@@ -62,7 +62,12 @@ value_map as (
 final as (
     select
         {{ revops.id_text('latest.id') }} as user_id,
-        trim({{ dbt.concat(["coalesce(latest.firstname, '')", "' '", "coalesce(latest.lastname, '')"]) }}) as full_name,
+        trim(
+            {{ dbt.concat([
+                "coalesce(latest.firstname, '')", "' '", "coalesce(latest.lastname, '')"
+            ]) }}
+        )
+            as full_name,
         latest.email,
         case
             when primary_team.team_name is not null

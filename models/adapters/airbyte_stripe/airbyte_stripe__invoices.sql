@@ -20,7 +20,9 @@ invoices as (
 lines as (
     select
         invoice_id,
-        min({{ revops.epoch_to_timestamp(revops.json_path_text('period', 'start')) }}) as period_start,
+        min(
+            {{ revops.epoch_to_timestamp(revops.json_path_text('period', 'start')) }}
+        ) as period_start,
         max({{ revops.epoch_to_timestamp(revops.json_path_text('period', 'end')) }}) as period_end
     from {{ source('airbyte_stripe', 'invoice_line_items') }}
     where not coalesce(proration, false)

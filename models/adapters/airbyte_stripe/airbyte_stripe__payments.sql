@@ -10,7 +10,9 @@ charges as (
 ),
 
 refunds as (
-    select charge, max(created) as created
+    select
+        charge,
+        max(created) as created
     from {{ source('airbyte_stripe', 'refunds') }}
     where status = 'succeeded'
     group by charge

@@ -23,7 +23,8 @@ final as (
         items.id as subscription_item_id,
         items.subscription as subscription_id,
         coalesce(items.price_nickname, items.price_id) as plan_code,
-        {{ revops.minor_to_major('items.price_unit_amount', 'items.price_currency') }} as unit_amount,
+        {{ revops.minor_to_major('items.price_unit_amount', 'items.price_currency') }}
+            as unit_amount,
         cast(items.quantity as integer) as quantity,
         upper(items.price_currency) as currency_code,
         {{ revops.epoch_to_timestamp('items.created') }} as started_at,

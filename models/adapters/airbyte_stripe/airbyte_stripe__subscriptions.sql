@@ -9,7 +9,8 @@ with
 
 subscriptions as (
     select * from {{ source('airbyte_stripe', 'subscriptions') }}
-    where coalesce(livemode, true)
+    where
+        coalesce(livemode, true)
         and status <> 'incomplete'
 ),
 
@@ -32,14 +33,18 @@ final as (
         subscriptions.id as subscription_id,
         subscriptions.customer as customer_id,
         case
-            when subscriptions.status in ('canceled', 'incomplete_expired')
+            when
+                subscriptions.status in ('canceled', 'incomplete_expired')
                 or coalesce(subscriptions.is_deleted, false)
                 then 'canceled'
             else 'active'
         end as status,
         case
             when intervals.recurring_interval_count = '1' then intervals.recurring_interval
-            else {{ dbt.concat(['intervals.recurring_interval_count', "' '", 'intervals.recurring_interval']) }}
+            else
+                {{ dbt.concat([
+                    'intervals.recurring_interval_count', "' '", 'intervals.recurring_interval'
+                ]) }}
         end as billing_interval,
         upper(subscriptions.currency) as currency_code,
         {{ revops.epoch_to_timestamp('subscriptions.start_date') }} as started_at,

@@ -9,7 +9,8 @@ companies as (
 ),
 
 value_map as (
-    select * from {{ ref('source_value_map') }} where adapter = 'fivetran_hubspot'
+    select * from {{ ref('source_value_map') }}
+    where adapter = 'fivetran_hubspot'
 ),
 
 final as (
@@ -20,7 +21,9 @@ final as (
         lower(companies.property_industry) as industry,
         cast(companies.property_numberofemployees as integer) as employee_count,
         case
-            when length(trim(companies.property_country)) = 2 then upper(trim(companies.property_country))
+            when
+                length(trim(companies.property_country)) = 2
+                then upper(trim(companies.property_country))
             when companies.property_country is not null
                 then upper({{ revops.mapped_value('country', 'companies.property_country') }})
         end as country_code,
@@ -28,7 +31,8 @@ final as (
         cast(null as {{ revops.type_varchar() }}) as billing_customer_id,
         companies.property_createdate as created_at,
         companies._fivetran_synced as _loaded_at,
-        coalesce(companies.is_deleted, false) or coalesce(companies._fivetran_deleted, false) as _deleted
+        coalesce(companies.is_deleted, false)
+        or coalesce(companies._fivetran_deleted, false) as _deleted
     from companies
 )
 

@@ -4,16 +4,16 @@
 with
 
 {% for kind in ['email', 'call', 'meeting'] %}
-{{ kind }}s as (
-    select
-        engagement_id,
-        '{{ kind }}' as activity_type,
-        property_hs_timestamp as occurred_at,
-        property_hubspot_owner_id as owner_id,
-        _fivetran_deleted,
-        _fivetran_synced
-    from {{ source('fivetran_hubspot', 'engagement_' ~ kind) }}
-),
+    {{ kind }}s as (
+        select
+            engagement_id,
+            '{{ kind }}' as activity_type,
+            property_hs_timestamp as occurred_at,
+            property_hubspot_owner_id as owner_id,
+            _fivetran_deleted,
+            _fivetran_synced
+        from {{ source('fivetran_hubspot', 'engagement_' ~ kind) }}
+    ),
 {% endfor %}
 
 engagements as (
@@ -25,13 +25,17 @@ engagements as (
 ),
 
 engagement_contacts as (
-    select engagement_id, min(contact_id) as contact_id
+    select
+        engagement_id,
+        min(contact_id) as contact_id
     from {{ source('fivetran_hubspot', 'engagement_contact') }}
     group by engagement_id
 ),
 
 engagement_deals as (
-    select engagement_id, min(deal_id) as deal_id
+    select
+        engagement_id,
+        min(deal_id) as deal_id
     from {{ source('fivetran_hubspot', 'engagement_deal') }}
     group by engagement_id
 ),

@@ -14,7 +14,8 @@ companies as (
 ),
 
 value_map as (
-    select * from {{ ref('source_value_map') }} where adapter = 'fivetran_hubspot'
+    select * from {{ ref('source_value_map') }}
+    where adapter = 'fivetran_hubspot'
 ),
 
 final as (
@@ -33,13 +34,18 @@ final as (
         ) as company_size,
         lower(companies.property_industry) as industry,
         case
-            when length(trim(contacts.property_country)) = 2 then upper(trim(contacts.property_country))
+            when
+                length(trim(contacts.property_country)) = 2
+                then upper(trim(contacts.property_country))
             when contacts.property_country is not null
                 then upper({{ revops.mapped_value('country', 'contacts.property_country') }})
         end as country_code,
         case
             when contacts.property_hs_analytics_source is not null
-                then {{ revops.mapped_value('lead_source', 'contacts.property_hs_analytics_source') }}
+                then
+                    {{ revops.mapped_value(
+                        'lead_source', 'contacts.property_hs_analytics_source'
+                    ) }}
         end as lead_source,
         {{ revops.id_text('contacts.property_hubspot_owner_id') }} as owner_id,
         contacts.property_createdate as created_at,

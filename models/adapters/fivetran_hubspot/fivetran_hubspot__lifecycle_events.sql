@@ -8,7 +8,8 @@ with
 
 history as (
     select * from {{ source('fivetran_hubspot', 'contact_property_history') }}
-    where name in ('hubspotscore', 'hs_lead_status', 'lifecyclestage')
+    where
+        name in ('hubspotscore', 'hs_lead_status', 'lifecyclestage')
         and value is not null
 ),
 
@@ -17,7 +18,8 @@ forms as (
 ),
 
 value_map as (
-    select * from {{ ref('source_value_map') }} where adapter = 'fivetran_hubspot'
+    select * from {{ ref('source_value_map') }}
+    where adapter = 'fivetran_hubspot'
 ),
 
 property_events as (

@@ -11,19 +11,26 @@ deals as (
 ),
 
 deal_companies as (
-    select deal_id, min(company_id) as company_id
+    select
+        deal_id,
+        min(company_id) as company_id
     from {{ source('fivetran_hubspot', 'deal_company') }}
     group by deal_id
 ),
 
 deal_contacts as (
-    select deal_id, min(contact_id) as contact_id
+    select
+        deal_id,
+        min(contact_id) as contact_id
     from {{ source('fivetran_hubspot', 'deal_contact') }}
     group by deal_id
 ),
 
 stage_entered as (
-    select deal_id, value as stage_id, max(date_entered) as entered_at
+    select
+        deal_id,
+        value as stage_id,
+        max(date_entered) as entered_at
     from {{ source('fivetran_hubspot', 'deal_stage') }}
     group by deal_id, value
 ),
@@ -37,7 +44,8 @@ stages as (
 ),
 
 value_map as (
-    select * from {{ ref('source_value_map') }} where adapter = 'fivetran_hubspot'
+    select * from {{ ref('source_value_map') }}
+    where adapter = 'fivetran_hubspot'
 ),
 
 mapped as (
@@ -51,8 +59,9 @@ mapped as (
     left join deal_companies on deals.deal_id = deal_companies.deal_id
     left join deal_contacts on deals.deal_id = deal_contacts.deal_id
     left join stage_entered
-        on deals.deal_id = stage_entered.deal_id
-        and deals.deal_pipeline_stage_id = stage_entered.stage_id
+        on
+            deals.deal_id = stage_entered.deal_id
+            and deals.deal_pipeline_stage_id = stage_entered.stage_id
 ),
 
 final as (
@@ -64,10 +73,11 @@ final as (
         mapped.property_dealname as opportunity_name,
         mapped.stage_name,
         cast(mapped.property_amount as decimal(18, 2)) as amount,
-        upper(mapped.property_deal_currency_code) as currency_code,
         contacts.lead_source,
         mapped.property_createdate as created_at,
         cast(mapped.property_closedate as date) as expected_close_date,
+        mapped._fivetran_synced as _loaded_at,
+        upper(mapped.property_deal_currency_code) as currency_code,
         case
             when coalesce(stages.is_closed, false)
                 then coalesce(mapped.current_stage_entered_at, mapped.property_closedate)
@@ -78,7 +88,6 @@ final as (
             when stages.is_closed and not stages.is_won
                 then lower(trim(mapped.property_closed_lost_reason))
         end as loss_reason_code,
-        mapped._fivetran_synced as _loaded_at,
         coalesce(mapped.is_deleted, false) or coalesce(mapped._fivetran_deleted, false) as _deleted
     from mapped
     left join stages on mapped.stage_name = stages.stage_name

@@ -8,7 +8,8 @@ deal_stages as (
 ),
 
 value_map as (
-    select * from {{ ref('source_value_map') }} where adapter = 'fivetran_hubspot'
+    select * from {{ ref('source_value_map') }}
+    where adapter = 'fivetran_hubspot'
 ),
 
 final as (

@@ -16,7 +16,8 @@ teams as (
 ),
 
 value_map as (
-    select * from {{ ref('source_value_map') }} where adapter = 'fivetran_hubspot'
+    select * from {{ ref('source_value_map') }}
+    where adapter = 'fivetran_hubspot'
 ),
 
 primary_team as (
@@ -32,7 +33,12 @@ primary_team as (
 final as (
     select
         {{ revops.id_text('owners.owner_id') }} as user_id,
-        trim({{ dbt.concat(["coalesce(owners.first_name, '')", "' '", "coalesce(owners.last_name, '')"]) }}) as full_name,
+        trim(
+            {{ dbt.concat([
+                "coalesce(owners.first_name, '')", "' '", "coalesce(owners.last_name, '')"
+            ]) }}
+        )
+            as full_name,
         owners.email,
         case
             when primary_team.team_name is not null

@@ -2,8 +2,10 @@
 {#- Salesforce accounts as crm.accounts. Deleted accounts (is_deleted) stay, flagged, for
     staging to reject and count. The domain is the website without its scheme, www. and
     path; the country is ISO when the billing country holds two letters, else mapped by name
-    (seeds/source_value_map.csv, field `country`). Salesforce has no standard billing customer id. -#}
-{%- set host = "split_part(replace(replace(lower(trim(accounts.website)), 'https://', ''), 'http://', ''), '/', 1)" -%}
+    (seeds/source_value_map.csv, field `country`). Salesforce has no standard billing
+    customer id. -#}
+{%- set bare = "replace(replace(lower(trim(accounts.website)), 'https://', ''), 'http://', '')" -%}
+{%- set host = "split_part(" ~ bare ~ ", '/', 1)" -%}
 
 with
 
@@ -12,7 +14,8 @@ accounts as (
 ),
 
 value_map as (
-    select * from {{ ref('source_value_map') }} where adapter = 'fivetran_salesforce'
+    select * from {{ ref('source_value_map') }}
+    where adapter = 'fivetran_salesforce'
 ),
 
 final as (
@@ -26,7 +29,9 @@ final as (
         lower(accounts.industry) as industry,
         cast(accounts.number_of_employees as integer) as employee_count,
         case
-            when length(trim(accounts.billing_country)) = 2 then upper(trim(accounts.billing_country))
+            when
+                length(trim(accounts.billing_country)) = 2
+                then upper(trim(accounts.billing_country))
             when accounts.billing_country is not null
                 then upper({{ revops.mapped_value('country', 'accounts.billing_country') }})
         end as country_code,

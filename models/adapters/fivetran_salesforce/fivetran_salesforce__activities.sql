@@ -51,13 +51,16 @@ events as (
 ),
 
 activities as (
-    select * from tasks where activity_type is not null
+    select * from tasks
+    where activity_type is not null
     union all
     select * from events
 ),
 
 converted_contacts as (
-    select converted_contact_id as contact_id, min(id) as lead_id
+    select
+        converted_contact_id as contact_id,
+        min(id) as lead_id
     from {{ source('fivetran_salesforce', 'lead') }}
     where converted_contact_id is not null and not coalesce(is_deleted, false)
     group by converted_contact_id
@@ -66,7 +69,8 @@ converted_contacts as (
 final as (
     select
         {{ revops.id_text('activities.id') }} as activity_id,
-        {{ revops.id_text('coalesce(converted_contacts.lead_id, activities.who_id)') }} as contact_id,
+        {{ revops.id_text('coalesce(converted_contacts.lead_id, activities.who_id)') }}
+            as contact_id,
         {{ revops.id_text('activities.account_id') }} as account_id,
         case
             when activities.what_id like '006%' then {{ revops.id_text('activities.what_id') }}
@@ -74,7 +78,9 @@ final as (
         {{ revops.id_text('activities.owner_id') }} as user_id,
         activities.activity_type,
         case
-            when activities.activity_type = 'call' and activities.call_type in ('inbound', 'outbound')
+            when
+                activities.activity_type = 'call'
+                and activities.call_type in ('inbound', 'outbound')
                 then activities.call_type
         end as direction,
         activities.outcome,

@@ -21,7 +21,8 @@ accounts as (
 ),
 
 value_map as (
-    select * from {{ ref('source_value_map') }} where adapter = 'fivetran_salesforce'
+    select * from {{ ref('source_value_map') }}
+    where adapter = 'fivetran_salesforce'
 ),
 
 lead_people as (
@@ -66,7 +67,8 @@ contact_people as (
     -- the contact a (live) lead converted into is that lead
     where not exists (
         select 1 from leads
-        where leads.converted_contact_id = contacts.id
+        where
+            leads.converted_contact_id = contacts.id
             and not coalesce(leads.is_deleted, false)
     )
 ),

@@ -23,11 +23,14 @@ leads as (
 ),
 
 value_map as (
-    select * from {{ ref('source_value_map') }} where adapter = 'fivetran_salesforce'
+    select * from {{ ref('source_value_map') }}
+    where adapter = 'fivetran_salesforce'
 ),
 
 history_fields as (
-    select source_value as field_name, max(revops_value) as event_type
+    select
+        source_value as field_name,
+        max(revops_value) as event_type
     from value_map
     where field = 'lead_history_field'
     group by source_value
@@ -73,7 +76,8 @@ conversion_events as (
         and not coalesce(leads.is_deleted, false)
         and not exists (
             select 1 from history_events
-            where history_events.contact_id = {{ revops.id_text('leads.id') }}
+            where
+                history_events.contact_id = {{ revops.id_text('leads.id') }}
                 and history_events.event_type = 'status_changed'
                 and history_events.event_detail = '{{ lc.sql.qualified_status }}'
                 and not history_events._deleted

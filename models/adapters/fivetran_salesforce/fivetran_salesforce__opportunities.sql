@@ -9,7 +9,8 @@
     `loss_reason`; Salesforce has no standard loss reason). -#}
 {%- set columns = [] -%}
 {%- if execute -%}
-    {%- for column in adapter.get_columns_in_relation(source('fivetran_salesforce', 'opportunity')) -%}
+    {%- set relation = source('fivetran_salesforce', 'opportunity') -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
         {%- do columns.append(column.name | lower) -%}
     {%- endfor -%}
 {%- endif -%}
@@ -21,14 +22,19 @@ opportunities as (
 ),
 
 converted_leads as (
-    select converted_opportunity_id as opportunity_id, min(id) as lead_id
+    select
+        converted_opportunity_id as opportunity_id,
+        min(id) as lead_id
     from {{ source('fivetran_salesforce', 'lead') }}
     where converted_opportunity_id is not null and not coalesce(is_deleted, false)
     group by converted_opportunity_id
 ),
 
 stage_entered as (
-    select opportunity_id, stage_name, max(entered_at) as entered_at
+    select
+        opportunity_id,
+        stage_name,
+        max(entered_at) as entered_at
     from {{ ref('fivetran_salesforce__opportunity_stage_history') }}
     where not _deleted
     group by opportunity_id, stage_name
@@ -39,7 +45,8 @@ stages as (
 ),
 
 value_map as (
-    select * from {{ ref('source_value_map') }} where adapter = 'fivetran_salesforce'
+    select * from {{ ref('source_value_map') }}
+    where adapter = 'fivetran_salesforce'
 ),
 
 mapped as (
@@ -96,8 +103,9 @@ final as (
     left join stages on mapped.revops_stage = stages.stage_name
     left join converted_leads on mapped.id = converted_leads.opportunity_id
     left join stage_entered
-        on {{ revops.id_text('mapped.id') }} = stage_entered.opportunity_id
-        and mapped.revops_stage = stage_entered.stage_name
+        on
+            {{ revops.id_text('mapped.id') }} = stage_entered.opportunity_id
+            and mapped.revops_stage = stage_entered.stage_name
 )
 
 select * from final

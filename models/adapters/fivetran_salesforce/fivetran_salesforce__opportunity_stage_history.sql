@@ -14,7 +14,8 @@ history as (
 ),
 
 value_map as (
-    select * from {{ ref('source_value_map') }} where adapter = 'fivetran_salesforce'
+    select * from {{ ref('source_value_map') }}
+    where adapter = 'fivetran_salesforce'
 ),
 
 mapped as (

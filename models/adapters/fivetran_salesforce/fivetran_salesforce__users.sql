@@ -14,11 +14,14 @@ roles as (
 ),
 
 value_map as (
-    select * from {{ ref('source_value_map') }} where adapter = 'fivetran_salesforce'
+    select * from {{ ref('source_value_map') }}
+    where adapter = 'fivetran_salesforce'
 ),
 
 teams as (
-    select source_value, max(revops_value) as team
+    select
+        source_value,
+        max(revops_value) as team
     from value_map
     where field = 'team'
     group by source_value

@@ -14,7 +14,9 @@ subscriptions as (
 ),
 
 first_currency as (
-    select customer_id, min(currency_code) as currency_code
+    select
+        customer_id,
+        min(currency_code) as currency_code
     from subscriptions
     group by customer_id
 ),

@@ -10,7 +10,9 @@ charges as (
 ),
 
 refunds as (
-    select charge_id, max(created) as refunded_at
+    select
+        charge_id,
+        max(created) as refunded_at
     from {{ source('fivetran_stripe', 'refund') }}
     where status = 'succeeded'
     group by charge_id
@@ -22,16 +24,16 @@ final as (
         charges.invoice_id,
         charges.customer_id,
         {{ revops.minor_to_major('charges.amount', 'charges.currency') }} as amount,
+        charges.failure_code,
+        charges.created as attempted_at,
+        charges._fivetran_synced as _loaded_at,
+        false as _deleted,
         upper(charges.currency) as currency_code,
         case
             when charges.refunded then 'refunded'
             else charges.status
         end as status,
-        charges.failure_code,
-        charges.created as attempted_at,
-        case when charges.refunded then refunds.refunded_at end as refunded_at,
-        charges._fivetran_synced as _loaded_at,
-        false as _deleted
+        case when charges.refunded then refunds.refunded_at end as refunded_at
     from charges
     left join refunds on charges.id = refunds.charge_id
 )

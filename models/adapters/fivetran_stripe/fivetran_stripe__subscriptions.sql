@@ -7,7 +7,8 @@ with
 
 subscriptions as (
     select * from {{ source('fivetran_stripe', 'subscription_history') }}
-    where coalesce(_fivetran_active, true)
+    where
+        coalesce(_fivetran_active, true)
         and coalesce(livemode, true)
         and status <> 'incomplete'
 ),
@@ -26,7 +27,12 @@ first_price as (
         min(
             case
                 when prices.recurring_interval_count = 1 then prices.recurring_interval
-                else {{ dbt.concat([revops.id_text('prices.recurring_interval_count'), "' '", 'prices.recurring_interval']) }}
+                else
+                    {{ dbt.concat([
+                        revops.id_text('prices.recurring_interval_count'),
+                        "' '",
+                        'prices.recurring_interval'
+                    ]) }}
             end
         ) as billing_interval,
         min(upper(prices.currency)) as currency_code
@@ -39,17 +45,17 @@ final as (
     select
         subscriptions.id as subscription_id,
         subscriptions.customer_id,
-        case
-            when subscriptions.status in ('canceled', 'incomplete_expired') then 'canceled'
-            else 'active'
-        end as status,
         first_price.billing_interval,
         first_price.currency_code,
         subscriptions.start_date as started_at,
         subscriptions.canceled_at as cancel_requested_at,
         subscriptions.ended_at,
         subscriptions._fivetran_synced as _loaded_at,
-        false as _deleted
+        false as _deleted,
+        case
+            when subscriptions.status in ('canceled', 'incomplete_expired') then 'canceled'
+            else 'active'
+        end as status
     from subscriptions
     left join first_price on subscriptions.id = first_price.subscription_id
 )

@@ -29,8 +29,7 @@ def airbyte_table(
 ) -> ConnectorTable:
     """A stream as Airbyte lands it: the columns an adapter reads (name, family and an
     optional description), then _airbyte_extracted_at."""
-    cols = tuple(ConnectorColumn(*c) for c in columns)
-    return ConnectorTable(name, description, (*cols, _EXTRACTED), may_be_empty=may_be_empty)
+    return ConnectorTable.landed(_EXTRACTED, name, description, *columns, may_be_empty=may_be_empty)
 
 
 # --- Stripe ----------------------------------------------------------------------------

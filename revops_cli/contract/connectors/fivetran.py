@@ -22,8 +22,7 @@ def fivetran_table(
     name: str, description: str, *columns: tuple[str, str], may_be_empty: bool = False
 ) -> ConnectorTable:
     """A table as Fivetran lands it: the columns an adapter reads, then _fivetran_synced."""
-    cols = tuple(ConnectorColumn(n, f) for n, f in columns)
-    return ConnectorTable(name, description, (*cols, _SYNCED), may_be_empty=may_be_empty)
+    return ConnectorTable.landed(_SYNCED, name, description, *columns, may_be_empty=may_be_empty)
 
 
 FIVETRAN_HUBSPOT = register(
