@@ -9,6 +9,7 @@ from revops_cli import warehouse
 from revops_cli.config import ProjectConfig
 from revops_cli.dbt_runner import BuildResult, Progress, run_dbt
 from revops_cli.definitions import check_config
+from revops_cli.errors import ConfigError
 from revops_cli.project import Project
 
 REJECTED_SQL = """
@@ -76,6 +77,11 @@ def build(
     result = run_dbt(
         project, "build", args, dbt_vars=dbt_vars, progress=progress, raise_on_failure=False
     )
+    if select and not result.nodes:
+        raise ConfigError(
+            f"--select {select!r} matches no model, seed or test of this project "
+            "(dbt node selection syntax: a name, path:models/marts, tag:..., +name)"
+        )
     summary = BuildSummary(result, sources=source_rows(config))
     built = {n.name for n in result.nodes if n.status == "success"}
     if "dq_row_reconciliation" in built and warehouse.can_query(project):

@@ -206,7 +206,8 @@ def check(
 
     Prints what failed or warned with example keys, appends every result to
     data_quality.dq_expectation_results and writes GX Data Docs under target/. Exits 1
-    when an error-severity expectation fails; suites whose model is not built are skipped.
+    when an error-severity expectation fails or nothing was checked; suites whose model is
+    not built are skipped; a suite naming no model or seed of the project exits 2.
 
     \b
     Examples:

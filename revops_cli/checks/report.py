@@ -17,6 +17,7 @@ def check_json(run: CheckRun) -> dict[str, Any]:
     counts = run.counts()
     return {
         "ok": run.ok,
+        "nothing_checked": run.nothing_checked,
         "run_id": run.run_id,
         "run_at": run.run_at.isoformat(),
         "seconds": round(run.seconds, 2),
@@ -71,7 +72,14 @@ def check_text(run: CheckRun, fmt: str = "table") -> str:
     if run.docs_index:
         lines.append(f"Data Docs: {run.docs_index}")
     failing = len(run.failed)
-    lines.append("Checks PASSED" if run.ok else f"Checks FAILED ({failing} failing expectations)")
+    if run.nothing_checked:
+        lines.append(
+            "Checks FAILED: nothing was checked (no suite's model is built: run revops build)"
+        )
+    else:
+        lines.append(
+            "Checks PASSED" if run.ok else f"Checks FAILED ({failing} failing expectations)"
+        )
     parts.append("\n".join(lines))
     return "\n\n".join(parts)
 

@@ -84,8 +84,14 @@ class CheckRun:
         return [r for r in self.results if r.status in FAILING]
 
     @property
+    def nothing_checked(self) -> bool:
+        """No expectation ran: every suite was skipped (its model not built), or none ran."""
+        return all(r.status == "skipped" for r in self.results)
+
+    @property
     def ok(self) -> bool:
-        return not self.failed
+        """Nothing failed, and something was checked (an unbuilt database is not a pass)."""
+        return not self.failed and not self.nothing_checked
 
     def counts(self) -> Counter[str]:
         return Counter(r.status for r in self.results)

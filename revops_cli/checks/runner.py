@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import os
+import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -26,6 +28,7 @@ from revops_cli.checks.suites import ExpectationSpec, Suite, load_suites, suite_
 from revops_cli.config import ProjectConfig
 from revops_cli.definitions import check_config
 from revops_cli.errors import ConfigError, DatabaseError
+from revops_cli.metrics.models import load_models
 from revops_cli.project import Project
 
 SUITES_DIR = Path("tests") / "expectations"
@@ -54,11 +57,34 @@ def load_project_suites(
     """The project's suites, references resolved against the definitions in force (``config``
     when the caller has it, else read with ``dbt_vars``) and the seeds."""
     config = config or ProjectConfig.load(project.project_dir, dbt_vars)
-    return load_suites(
+    suites = load_suites(
         suite_files(suites_dir or project.project_dir / SUITES_DIR),
         variables=config.definitions,
         seeds_dir=project.project_dir / "seeds",
     )
+    seeds = {p.stem for p in (project.project_dir / "seeds").glob("*.csv")}
+    check_models_exist(suites, set(load_models(project.project_dir)) | seeds)
+    return suites
+
+
+#: ``ref('name')`` with a literal name in a suite query.
+_LITERAL_REF = re.compile(r"""\bref\(\s*['"]([^'"]+)['"]\s*\)""")
+
+
+def check_models_exist(suites: Sequence[Suite], models: set[str]) -> None:
+    """A suite whose ``model:`` (or a literal ``ref()`` in its query) names no model or seed
+    of the project is a mistake in the suite, not a model waiting to be built: ConfigError."""
+    for suite in suites:
+        wanted = [suite.model] if suite.model and suite.schema is None else []
+        wanted += _LITERAL_REF.findall(suite.query or "")
+        for name in wanted:
+            if name not in models:
+                close = difflib.get_close_matches(name, sorted(models), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise ConfigError(
+                    f"{suite.path.name}: suite {suite.name} names model '{name}', which is "
+                    f"not a model or seed of this project{hint}"
+                )
 
 
 def open_backend(project: Project, *, read_only: bool = False) -> Backend:

@@ -117,6 +117,9 @@ def parse_expression(
     allowed = set(columns)
     if not isinstance(text, str) or not text.strip():
         raise UnsafeExpression(f"{what}: is empty")
+    control = next((c for c in text if c in _CONTROL), None)
+    if control is not None:
+        raise UnsafeExpression(f"{what}: control character {control!r} is not allowed")
     try:
         statements = sqlglot.parse(text, read=dialect)
     except (ParseError, TokenError) as exc:
@@ -161,6 +164,9 @@ def parse_expression(
         )
     return tree
 
+
+#: Characters a filter may not hold (tab and newline are layout; the rest are not text).
+_CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F)) - {"\t", "\n", "\r"}
 
 _PREDICATES: tuple[type[exp.Expr], ...] = (
     exp.Predicate,

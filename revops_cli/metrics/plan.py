@@ -336,10 +336,11 @@ class Planner:
                     "set them)"
                 )
         where = None
-        if request.where:
-            # Any column every metric may be sliced by, asked for with --by or not.
-            where = parse_expression(
-                request.where, sorted(allowed_everywhere or ()), what="--where"
+        if request.where is not None:  # an empty --where is a mistake, not "no filter"
+            # Any column every metric may be sliced by, asked for with --by or not; a
+            # division in it is null where its divisor is 0, on every engine.
+            where = guard_divisions(
+                parse_expression(request.where, sorted(allowed_everywhere or ()), what="--where")
             )
         self.metrics = metrics
         self.plan = Plan(

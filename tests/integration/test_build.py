@@ -249,6 +249,16 @@ def test_a_failing_dbt_test_exits_1_and_names_it(
     assert failed["failures"] == 1
 
 
+def test_a_selection_matching_nothing_exits_2(built: tuple[Path, dict[str, Any]]) -> None:
+    result = CliRunner().invoke(
+        cli, ["build", "--database", str(built[0]), "--select", "nonexistent_model"]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(
+        "Error: --select 'nonexistent_model' matches no model, seed or test of this project"
+    )
+
+
 def test_plain_dbt_finds_the_shipped_profile(project_dir: Path, tmp_path: Path) -> None:
     """`dbt ... --profiles-dir profiles` works without copying anything."""
     dbt = Path(sys.executable).parent / "dbt"

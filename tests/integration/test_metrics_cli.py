@@ -371,3 +371,14 @@ def test_query_errors_are_one_line_and_exit_2(built: tuple[Path, dict[str, Any]]
     result = runner.invoke(cli, ["query", "leads", "--where", "stage_name = 'x'", "--database", db])
     assert result.exit_code == 2
     assert "--where: unknown column 'stage_name'" in result.stderr
+    result = runner.invoke(cli, ["query", "leads", "--where", "", "--database", db])
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --where: is empty\n"  # not "no filter"
+
+
+def test_a_division_by_zero_in_where_is_null_not_inf(built: tuple[Path, dict[str, Any]]) -> None:
+    # Unguarded, DuckDB reads 5 / 0 as inf (> 1: every lead) and PostgreSQL fails.
+    every = _query(built[0], "leads", "--where", "length(lead_source) > 1")
+    assert any(r["leads"] for r in every)
+    none = _query(built[0], "leads", "--where", "length(lead_source) / 0 > 1")
+    assert not any(r["leads"] for r in none)

@@ -39,11 +39,19 @@ CONTACTS = [
 ]
 
 
+#: The models the throwaway project declares (a suite may only name these); only
+#: stg_contacts is built (contacts: in the SQLite warehouse of the SQL path's test).
+MODELS = ("stg_contacts", "contacts", "fct_not_yet")
+
+
 def make_project(tmp_path: Path, suites: dict[str, str], min_completeness: float = 0.85) -> Project:
     """A throwaway project: the real definitions with its own completeness bar, the real
-    seeds' currencies, a DuckDB file."""
+    seeds' currencies, the models of MODELS (empty files), a DuckDB file."""
     root = tmp_path / "project"
     (root / "profiles").mkdir(parents=True)
+    (root / "models").mkdir()
+    for model in MODELS:
+        (root / "models" / f"{model}.sql").write_text("select 1 as placeholder\n")
     (root / "seeds").mkdir()
     (root / "tests" / "expectations").mkdir(parents=True)
     # The real project file (every definition is validated), with its own completeness bar.
@@ -300,6 +308,53 @@ def test_a_suite_mistake_exits_2_with_file_and_line(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: ") and "bad.yml:3: 'expect' names" in result.stderr
+
+
+def test_a_suite_naming_no_model_of_the_project_exits_2(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path,
+        {
+            "contacts": CONTACT_SUITE,
+            "misspelt": """
+                model: stg_contact
+                expectations:
+                  - expect: expect_column_values_to_not_be_null
+                    column: contact_id
+            """,
+        },
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["check", "--project-dir", str(project.project_dir), "--database", str(project.database)],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        "Error: misspelt.yml: suite misspelt names model 'stg_contact', which is not a model "
+        "or seed of this project; did you mean 'stg_contacts'?"
+    )
+
+
+def test_nothing_built_is_not_a_pass(tmp_path: Path) -> None:
+    # Every suite's model exists in the project, none is built: exit 1, not "PASSED".
+    project = make_project(
+        tmp_path,
+        {
+            "later": """
+                model: fct_not_yet
+                expectations:
+                  - expect: expect_column_values_to_not_be_null
+                    column: a
+            """
+        },
+    )
+    args = ["check", "--project-dir", str(project.project_dir), "--database", str(project.database)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert result.stdout.rstrip().endswith(
+        "Checks FAILED: nothing was checked (no suite's model is built: run revops build)"
+    )
+    out = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).stdout)
+    assert (out["ok"], out["nothing_checked"], out["counts"]["skipped"]) == (False, True, 1)
 
 
 def test_the_sql_path_gives_the_same_results(tmp_path: Path) -> None:

@@ -36,6 +36,9 @@ HOSTILE = [
     ("$1 = 1", "placeholder is not allowed"),
     ("amount + 1", "must be a condition (e.g. lead_source = 'webinar'), got 'amount + 1'"),
     ("", "is empty"),
+    ("  ", "is empty"),
+    ("lead_source = 'x'\x00", "control character '\\x00' is not allowed"),
+    ("lead_source = 'x\x1b[2J'", "control character '\\x1b' is not allowed"),
     ("lead_source = 'unterminated", "cannot parse"),
 ]
 
