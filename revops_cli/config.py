@@ -49,10 +49,15 @@ def read_project_file(project_dir: Path) -> tuple[Path, str, dict[str, Any]]:
 
 
 def _parse_project(path: Path, text: str) -> dict[str, Any]:
+    from revops_cli.yamlpos import duplicate_keys
+
     try:
         data = yaml.load(text, Loader=_LOADER)
+        twice = duplicate_keys(path, yaml.compose(text, Loader=_LOADER))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {one_line(exc)}") from exc
+    if twice:
+        raise ConfigError(str(twice[0]))
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -55,3 +55,29 @@ def locate(
 def problem_at(path: Path, node: yaml.Node, key: str, message: str) -> Problem:
     """A Problem at ``node``'s start."""
     return Problem(path, node.start_mark.line + 1, node.start_mark.column + 1, key, message)
+
+
+def duplicate_keys(path: Path, root: yaml.Node | None, where: str = "") -> list[Problem]:
+    """Every key given twice in one mapping of ``root`` (YAML keeps the last silently), at
+    the second occurrence, naming the line of the first."""
+    problems: list[Problem] = []
+    stack = [(root, where)]
+    while stack:
+        node, prefix = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                name = str(key.value)
+                dotted = f"{prefix}.{name}" if prefix else name
+                if name in first:
+                    problems.append(
+                        problem_at(
+                            path, key, dotted, f"duplicate key (first on line {first[name]})"
+                        )
+                    )
+                else:
+                    first[name] = key.start_mark.line + 1
+                stack.append((value, dotted))
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(item, f"{prefix}[{i}]") for i, item in enumerate(node.value)]
+    return sorted(problems)

@@ -36,7 +36,7 @@ from revops_cli.metrics.spec import (
     WindowRef,
     parse_window,
 )
-from revops_cli.yamlpos import Problem, locate, problem_at
+from revops_cli.yamlpos import Problem, duplicate_keys, locate, problem_at
 
 CATALOG_DIR = "metrics"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -329,6 +329,10 @@ def _load(
     where: dict[str, tuple[Path, yaml.Node]] = {}
     adapter: TypeAdapter[Metric] = TypeAdapter(Metric)
     files = catalog_files(project_dir)
+    problems += [
+        Problem(p, 1, 1, p.name, f"revops reads metrics/*.yml only: rename it to {p.stem}.yml")
+        for p in sorted((project_dir / CATALOG_DIR).glob("*.yaml"))
+    ]
     if not files:
         problems.append(
             Problem(project_dir / CATALOG_DIR, 1, 1, "metrics", "no metric files (*.yml)")
@@ -346,6 +350,7 @@ def _load(
         if root is None or not isinstance(data, dict):
             problems.append(Problem(path, 1, 1, path.name, "expected a mapping with 'metrics:'"))
             continue
+        problems += duplicate_keys(path, root)
         found = _schema_problems(path, root, data)
         problems.extend(found)
         bad = {p.key.split(".")[1].split("[")[0] for p in found if p.key.startswith("metrics.")}

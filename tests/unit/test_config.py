@@ -165,6 +165,22 @@ def test_overrides_written_in_the_project_file_are_located_there(tmp_path: Path)
     assert ProjectConfig.load(tmp_path).definitions["slas"]["lead_response_hours"] == -5
 
 
+def test_a_key_given_twice_in_the_project_file_is_refused(tmp_path: Path) -> None:
+    # YAML keeps the last of two equal keys silently; revops names both lines.
+    text = (PROJECT_DIR / "dbt_project.yml").read_text()
+    lines = text.splitlines(keepends=True)
+    [at] = [i for i, line in enumerate(lines) if line.strip().startswith("reporting_currency:")]
+    lines.insert(at + 1, lines[at].replace(lines[at].split(":", 1)[1], " EUR\n"))
+    (tmp_path / "dbt_project.yml").write_text("".join(lines))
+    indent = len(lines[at]) - len(lines[at].lstrip()) + 1
+    with pytest.raises(ConfigError) as info:
+        ProjectConfig.load(tmp_path)
+    assert str(info.value).endswith(
+        f"dbt_project.yml:{at + 2}:{indent}: vars.revops.reporting_currency: duplicate key "
+        f"(first on line {at + 1})"
+    )
+
+
 def test_a_missing_typed_section_is_named(tmp_path: Path) -> None:
     text = (PROJECT_DIR / "dbt_project.yml").read_text()
     start = text.rindex("    data_quality:\n")

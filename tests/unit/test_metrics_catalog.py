@@ -149,6 +149,18 @@ def test_every_mistake_is_reported(tmp_path: Path) -> None:
     assert len(problems) == 2
 
 
+def test_a_key_given_twice_and_a_yaml_file_are_refused(tmp_path: Path) -> None:
+    # YAML keeps the last of two equal keys silently; a .yaml file would be ignored.
+    problems = _problems(tmp_path, _bad(**{"agg: count": "agg: count\n    agg: count"}))
+    assert problems == ["sales.yml:23:5: metrics[1].agg: duplicate key (first on line 22)"]
+    project = tmp_path / "project"
+    (project / "metrics" / "extra.yaml").write_text("version: 1\nmetrics: []\n")
+    assert [str(p).split("metrics/", 1)[1] for p in validate_catalog(project)] == [
+        "extra.yaml:1:1: extra.yaml: revops reads metrics/*.yml only: rename it to extra.yml",
+        "sales.yml:23:5: metrics[1].agg: duplicate key (first on line 22)",
+    ]
+
+
 def test_derived_expression_must_use_its_inputs(tmp_path: Path) -> None:
     body = """\
   - name: growth
