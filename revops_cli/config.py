@@ -70,10 +70,18 @@ def parse_vars(text: str | None) -> dict[str, Any]:
     every definition), overrides go under ``revops_overrides``."""
     if text is None or not text.strip():
         return {}
+    from revops_cli.yamlpos import duplicate_keys
+
     try:
         parsed = yaml.safe_load(text)
+        twice = duplicate_keys(Path("--vars"), yaml.compose(text, Loader=_LOADER))
     except yaml.YAMLError as exc:
         raise ConfigError(f"--vars is not valid YAML: {one_line(exc)}") from exc
+    if twice:
+        raise ConfigError(
+            f"--vars gives {twice[0].key} twice (column {twice[0].column}); YAML would keep "
+            "the last silently"
+        )
     if not isinstance(parsed, dict):
         raise ConfigError("--vars must be a YAML mapping, e.g. '{revops_overrides: {...}}'")
     if DEFINITIONS_VAR in parsed:

@@ -181,6 +181,16 @@ def test_a_key_given_twice_in_the_project_file_is_refused(tmp_path: Path) -> Non
     )
 
 
+def test_a_key_given_twice_in_vars_is_refused() -> None:
+    text = "{revops_overrides: {slas: {lead_response_hours: 4, lead_response_hours: 8}}}"
+    with pytest.raises(ConfigError) as info:
+        ProjectConfig.load(PROJECT_DIR, text)
+    assert str(info.value) == (
+        "--vars gives revops_overrides.slas.lead_response_hours twice (column 52); YAML would "
+        "keep the last silently"
+    )
+
+
 def test_a_missing_typed_section_is_named(tmp_path: Path) -> None:
     text = (PROJECT_DIR / "dbt_project.yml").read_text()
     start = text.rindex("    data_quality:\n")
