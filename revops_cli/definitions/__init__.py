@@ -6,6 +6,7 @@ does the same), because dbt's ``--vars`` replaces a top-level var whole.
 
 from __future__ import annotations
 
+import csv
 import difflib
 from pathlib import Path
 from typing import Any
@@ -74,8 +75,23 @@ def validate_config(
     file_overrides = config.project_vars.get(OVERRIDES_VAR) or {}
     overrides = deep_merge(config.overrides, overrides or {})
     vars_node = _overrides_node(config.vars_text)
+
+    def problem(loc: tuple[str | int, ...], message: str, key_node: bool = False) -> Problem:
+        """``message`` where the key at ``loc`` was written: --vars, or dbt_project.yml."""
+        if vars_node is not None and _sets(cli_overrides, loc):
+            node, _ = locate(vars_node, list(loc), key_node=key_node)
+            where, key = Path("--vars"), ".".join([OVERRIDES_VAR, *(str(k) for k in loc)])
+        elif _sets(file_overrides, loc):
+            node, _ = locate(root, ["vars", OVERRIDES_VAR, *loc], key_node=key_node)
+            where, key = path, ".".join(["vars", OVERRIDES_VAR, *(str(k) for k in loc)])
+        else:
+            node, _ = locate(base_node, list(loc), key_node=key_node)
+            where, key = path, ".".join(["vars", "revops", *(str(k) for k in loc)])
+        return Problem(where, node.start_mark.line + 1, node.start_mark.column + 1, key, message)
+
+    merged = deep_merge(config.base_definitions, overrides)
     try:
-        Definitions.model_validate(deep_merge(config.base_definitions, overrides))
+        Definitions.model_validate(merged)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -88,25 +104,34 @@ def validate_config(
                 message = "unknown key" + (f"; did you mean '{close[0]}'?" if close else "")
             elif err["type"] == "missing":
                 message = "required key is missing"
+            elif err["type"] == "bool_number":
+                message = f"expected a number or text, got {str(err['input']).lower()}"
             elif "input" in err and not isinstance(err["input"], dict | list):
                 message = f"{message}, got {err['input']!r}"
             key_node = err["type"] == "extra_forbidden"
             if loc and loc[-1] == "[key]":  # a mapping's key is wrong: point at the key
                 loc, key_node = loc[:-1], True
-            if vars_node is not None and _sets(cli_overrides, loc):
-                node, _ = locate(vars_node, list(loc), key_node=key_node)
-                where, key = Path("--vars"), ".".join([OVERRIDES_VAR, *(str(k) for k in loc)])
-            elif _sets(file_overrides, loc):
-                node, _ = locate(root, ["vars", OVERRIDES_VAR, *loc], key_node=key_node)
-                where, key = path, ".".join(["vars", OVERRIDES_VAR, *(str(k) for k in loc)])
-            else:
-                node, _ = locate(base_node, list(loc), key_node=key_node)
-                where, key = path, ".".join(["vars", "revops", *(str(k) for k in loc)])
-            problems.append(
-                Problem(where, node.start_mark.line + 1, node.start_mark.column + 1, key, message)
-            )
+            problems.append(problem(loc, message, key_node))
         return problems
+    known = _seed_currencies(config.project_dir)
+    if known and merged["reporting_currency"] not in known:
+        return [
+            problem(
+                ("reporting_currency",),
+                f"{merged['reporting_currency']!r} is not in seeds/currencies.csv (every "
+                "amount is converted to it; add the currency and its rates to the seeds)",
+            )
+        ]
     return []
+
+
+def _seed_currencies(project_dir: Path) -> set[str]:
+    """The ISO codes of seeds/currencies.csv (empty when the project has no such seed)."""
+    seed = project_dir / "seeds" / "currencies.csv"
+    if not seed.is_file():
+        return set()
+    with seed.open(newline="") as fh:
+        return {row["currency_code"] for row in csv.DictReader(fh)}
 
 
 def _overrides_node(vars_text: str | None) -> yaml.Node | None:

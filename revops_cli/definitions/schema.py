@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from itertools import pairwise
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 Seniority = Literal["individual", "manager", "director", "vp", "c_level"]
 OpenStage = Literal["discovery", "demo", "proposal", "negotiation"]
@@ -16,9 +17,21 @@ OpportunityField = Literal[
 
 
 class Strict(BaseModel):
-    """Unknown keys are mistakes (a typo must not silently change nothing)."""
+    """Unknown keys are mistakes (a typo must not silently change nothing), and so is true
+    or false where a number is wanted (pydantic would read them as 1 and 0)."""
 
     model_config = ConfigDict(extra="forbid", strict=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation is not bool and bool not in get_args(annotation):
+                raise PydanticCustomError(
+                    "bool_number", "expected a number or text, got {value}", {"value": value}
+                )
+        return value
 
 
 class Fit(Strict):

@@ -110,6 +110,18 @@ def test_empty_vars_change_nothing(vars_text: str | None) -> None:
             "--vars:1:38: revops_overrides.revenue.as_of",
             "valid datetime",
         ),
+        (
+            # true is not 1: pydantic alone would read it so, and MQLs would change
+            "{revops_overrides: {lifecycle: {mql: {qualifying_actions: {min_score: true}}}}}",
+            "--vars:1:71: revops_overrides.lifecycle.mql.qualifying_actions.min_score",
+            "expected a number or text, got true",
+        ),
+        (
+            # a currency the seeds cannot convert to would read every amount as 0
+            "{revops_overrides: {reporting_currency: XXX}}",
+            "--vars:1:41: revops_overrides.reporting_currency",
+            "'XXX' is not in seeds/currencies.csv",
+        ),
     ],
 )
 def test_mistakes_in_vars_are_reported_in_the_vars_text(
