@@ -259,6 +259,27 @@ def test_a_selection_matching_nothing_exits_2(built: tuple[Path, dict[str, Any]]
     )
 
 
+def test_a_calendar_that_does_not_cover_the_data_fails_the_build(
+    built: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    # The demo's leads start in 2025: a calendar from June 2025 would silently cut them
+    # out of every metric period. The build names the check and exits 1 instead.
+    db = tmp_path / "revops.duckdb"
+    shutil.copy(built[0], db)
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("build", "--database", str(db), "--format", "json", "--skip-checks"),
+            *("--select", "assert_calendar_covers_the_data"),
+            *("--vars", "{revops_overrides: {calendar: {first_date: '2025-06-01'}}}"),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    [failed] = json.loads(result.stdout)["failed"]
+    assert failed["name"] == "assert_calendar_covers_the_data"
+    assert failed["failures"] >= 1
+
+
 def test_plain_dbt_finds_the_shipped_profile(project_dir: Path, tmp_path: Path) -> None:
     """`dbt ... --profiles-dir profiles` works without copying anything."""
     dbt = Path(sys.executable).parent / "dbt"
