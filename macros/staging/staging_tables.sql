@@ -34,7 +34,7 @@
          'foreign_keys': [('campaign_id', 'marketing', 'campaigns', 'campaign_id')],
          'columns': [('spend_id', 'varchar'), ('campaign_id', 'varchar'), ('spend_date', 'varchar'), ('spend_amount', 'decimal(18,2)'), ('currency_code', 'varchar'), ('impressions', 'integer'), ('clicks', 'integer'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'marketing', 'table': 'touches', 'key': 'touch_id',
-         'foreign_keys': [],
+         'foreign_keys': [('contact_id', 'crm', 'contacts', 'contact_id')],
          'columns': [('touch_id', 'varchar'), ('contact_id', 'varchar'), ('touch_type', 'varchar'), ('utm_source', 'varchar'), ('utm_medium', 'varchar'), ('utm_campaign', 'varchar'), ('occurred_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'billing', 'table': 'customers', 'key': 'customer_id',
          'foreign_keys': [],

@@ -309,6 +309,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             ("occurred_at", "VARCHAR", "When it happened (ISO 8601 text, UTC)."),
         ],
         date_columns=("occurred_at",),
+        foreign_keys={"contact_id": "crm.contacts"},
     ),
     # --- Billing --------------------------------------------------------------------
     _t(

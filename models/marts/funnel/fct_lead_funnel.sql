@@ -13,7 +13,7 @@ identities as (
 ),
 
 touches as (
-    select * from {{ ref('stg_marketing__touches') }}
+    select * from {{ ref('int_marketing__touches_validated') }}
 ),
 
 campaigns as (

@@ -13,7 +13,7 @@
 with
 
 touches as (
-    select * from {{ ref('stg_marketing__touches') }}
+    select * from {{ ref('int_marketing__touches_validated') }}
 ),
 
 contacts as (

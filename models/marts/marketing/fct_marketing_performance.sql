@@ -13,7 +13,7 @@ spend as (
 ),
 
 touches as (
-    select * from {{ ref('stg_marketing__touches') }}
+    select * from {{ ref('int_marketing__touches_validated') }}
 ),
 
 leads as (
