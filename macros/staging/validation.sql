@@ -24,16 +24,18 @@
 {%- endmacro %}
 
 
-{#- The staged rows of a table whose foreign keys resolve (or are null); with
-    rejected=true the others, shaped as dq_rejected_rows. -#}
+{#- The staged rows of a table whose foreign keys resolve (or are null, unless required);
+    with rejected=true the others, shaped as dq_rejected_rows. -#}
 {% macro validated(system, table, rejected=false) -%}
     {%- set staged = revops.staging_table(system, table) -%}
     {%- set orphans = [] -%}
-    {%- for column, parent_system, parent_table, parent_key in staged.foreign_keys -%}
-        {%- do orphans.append(
-            '(staged.' ~ column ~ ' is not null and parent_' ~ loop.index
-            ~ '.' ~ parent_key ~ ' is null)'
-        ) -%}
+    {%- for column, parent_system, parent_table, parent_key, required in staged.foreign_keys -%}
+        {%- set parent = 'parent_' ~ loop.index ~ '.' ~ parent_key ~ ' is null' -%}
+        {%- if required -%}
+            {%- do orphans.append('(' ~ parent ~ ')') -%}
+        {%- else -%}
+            {%- do orphans.append('(staged.' ~ column ~ ' is not null and ' ~ parent ~ ')') -%}
+        {%- endif -%}
     {%- endfor %}
     select
         {%- if rejected %}
@@ -46,7 +48,7 @@
             staged.*
         {%- endif %}
     from {{ ref('stg_' ~ system ~ '__' ~ table) }} as staged
-    {%- for column, parent_system, parent_table, parent_key in staged.foreign_keys %}
+    {%- for column, parent_system, parent_table, parent_key, required in staged.foreign_keys %}
         left join {{ ref(revops.accepted_model(parent_system, parent_table)) }} as parent_{{ loop.index }}
             on staged.{{ column }} = parent_{{ loop.index }}.{{ parent_key }}
     {%- endfor %}

@@ -172,7 +172,8 @@ def _parent(t: RawTable, column: str) -> RawTable:
 def _table_entry(t: RawTable) -> str:
     columns = ", ".join(f"('{c.name}', '{_sql_type(c.type)}')" for c in t.columns)
     parents = ", ".join(
-        f"('{column}', '{p.system}', '{p.name}', '{p.primary_key}')"
+        f"('{column}', '{p.system}', '{p.name}', '{p.primary_key}', "
+        f"{str(column in t.required_foreign_keys).lower()})"
         for column in t.foreign_keys
         for p in [_parent(t, column)]
     )
@@ -185,7 +186,11 @@ def _table_entry(t: RawTable) -> str:
 
 def validation_model(t: RawTable) -> str:
     comment = "".join(f"    {line}\n" for line in HEADER.splitlines())
-    keys = ", ".join(f"{c} to an accepted {t.foreign_keys[c]}" for c in t.foreign_keys)
+    keys = ", ".join(
+        f"{c}{' (required)' if c in t.required_foreign_keys else ''} to an accepted "
+        f"{t.foreign_keys[c]}"
+        for c in t.foreign_keys
+    )
     return (
         f"{{#- {t.system}.{t.name}: the staged rows whose foreign keys resolve\n"
         f"    ({keys});\n"

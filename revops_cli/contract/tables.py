@@ -58,6 +58,8 @@ class RawTable:
     positive_amount_columns: tuple[str, ...] = ()
     #: foreign keys that must resolve to an accepted parent row: column -> parent table.
     foreign_keys: dict[str, str] = field(default_factory=dict)
+    #: foreign keys that may not be null either (a row about no one is an orphan too).
+    required_foreign_keys: tuple[str, ...] = ()
 
     @property
     def schema(self) -> str:
@@ -191,6 +193,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         ],
         date_columns=("occurred_at",),
         foreign_keys={"contact_id": "crm.contacts"},
+        required_foreign_keys=("contact_id",),
     ),
     _t(
         "crm",
