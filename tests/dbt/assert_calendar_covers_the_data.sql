@@ -3,34 +3,24 @@
     dated outside it would silently drop out of every metric. Returns each fact whose dates
     fall outside, with its first and last date: widen the calendar. -#}
 {%- set cal = revops.definition('calendar') -%}
+{%- set facts = [
+    ('fct_lead_funnel', 'created_date'),
+    ('fct_opportunities', 'created_date'),
+    ('fct_invoices', 'issued_date'),
+    ('fct_payments', 'attempted_date'),
+    ('fct_support_tickets', 'opened_date'),
+] -%}
 
 with
 
 dated as (
-    select
-        'fct_lead_funnel.created_date' as dated_by,
-        created_date as on_date
-    from {{ ref('fct_lead_funnel') }}
-    union all
-    select
-        'fct_opportunities.created_date' as dated_by,
-        created_date as on_date
-    from {{ ref('fct_opportunities') }}
-    union all
-    select
-        'fct_invoices.issued_date' as dated_by,
-        issued_date as on_date
-    from {{ ref('fct_invoices') }}
-    union all
-    select
-        'fct_payments.attempted_date' as dated_by,
-        attempted_date as on_date
-    from {{ ref('fct_payments') }}
-    union all
-    select
-        'fct_support_tickets.opened_date' as dated_by,
-        opened_date as on_date
-    from {{ ref('fct_support_tickets') }}
+    {% for model, column in facts %}
+        select
+            '{{ model }}.{{ column }}' as dated_by,
+            {{ column }} as on_date
+        from {{ ref(model) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 final as (

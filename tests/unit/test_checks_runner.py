@@ -106,6 +106,15 @@ CONTACT_SUITE = """
 """
 
 
+#: A suite on a model of the project that is not built.
+LATER_SUITE = """
+    model: fct_not_yet
+    expectations:
+      - expect: expect_column_values_to_not_be_null
+        column: a
+"""
+
+
 @pytest.fixture(autouse=True)
 def _target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
@@ -169,12 +178,7 @@ def test_missing_model_is_skipped_and_missing_column_errors(tmp_path: Path) -> N
     project = make_project(
         tmp_path,
         {
-            "later": """
-                model: fct_not_yet
-                expectations:
-                  - expect: expect_column_values_to_not_be_null
-                    column: a
-            """,
+            "later": LATER_SUITE,
             "typo": """
                 model: stg_contacts
                 expectations:
@@ -338,14 +342,7 @@ def test_nothing_built_is_not_a_pass(tmp_path: Path) -> None:
     # Every suite's model exists in the project, none is built: exit 1, not "PASSED".
     project = make_project(
         tmp_path,
-        {
-            "later": """
-                model: fct_not_yet
-                expectations:
-                  - expect: expect_column_values_to_not_be_null
-                    column: a
-            """
-        },
+        {"later": LATER_SUITE},
     )
     args = ["check", "--project-dir", str(project.project_dir), "--database", str(project.database)]
     result = CliRunner().invoke(cli, args)
