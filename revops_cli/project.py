@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,9 +61,11 @@ def open_duckdb(
     except duckdb.Error as exc:
         message = one_line(exc)
         if "could not set lock" in message.lower() or "conflicting lock" in message.lower():
+            holder = re.search(r"held in (.+?) \(PID (\d+)\)", message)
+            who = f"process {holder[2]} ({holder[1]})" if holder else "another process"
             raise DatabaseError(
-                f"{path} is open in another process (a BI tool, a notebook, another revops "
-                f"command): DuckDB allows one writer per file; close it and retry ({message})"
+                f"{path} is open in {who}: a BI tool, a notebook or another revops command; "
+                f"DuckDB allows one writer per file: close it and retry ({message})"
             ) from exc
         raise DatabaseError(f"cannot open {path}: {message}") from exc
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from revops_cli.build import BuildSummary
+from revops_cli.errors import one_line
 from revops_cli.metrics.api import MetricStore
 from revops_cli.project import Project
 from revops_cli.render import render
@@ -75,11 +76,14 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
     if summary.dbt.failed:
         parts.append(
             render(
-                ["failed", "type", "status", "failures", "message"],
-                [
-                    (n.name, n.resource_type, n.status, n.failures, (n.message or "")[:80])
-                    for n in summary.dbt.failed
-                ],
+                ["failed", "type", "status", "failures"],
+                [(n.name, n.resource_type, n.status, n.failures) for n in summary.dbt.failed],
+            )
+        )
+        # The database's message in full (its cause comes last), one node per line.
+        parts.append(
+            "\n".join(
+                f"{n.name}: {one_line(n.message or '', limit=100_000)}" for n in summary.dbt.failed
             )
         )
     if any(row[1] != "revops" for row in summary.sources):

@@ -79,3 +79,16 @@ def test_generate_writes_the_database_and_reports_counts(tmp_path: Path) -> None
         con.close()
     line = next(x for x in result.output.splitlines() if x.startswith("crm.contacts"))
     assert line.split()[1].replace(",", "") == str(contacts)
+
+
+def test_a_failed_node_shows_the_database_message_in_full() -> None:
+    from revops_cli.build import BuildSummary
+    from revops_cli.dbt_runner import BuildResult, NodeResult
+    from revops_cli.summary import build_summary_text
+
+    cause = "Conversion Error: Could not convert string 'abc' to INT32 (the cause comes last)"
+    message = "Runtime Error in model fct_x (models/marts/fct_x.sql)\n  " + "x" * 200 + cause
+    node = NodeResult("model.revops.fct_x", "fct_x", "model", "error", 0.1, None, message)
+    text = build_summary_text(BuildSummary(BuildResult(["build"], [node])), "table")
+    assert f"fct_x: Runtime Error in model fct_x (models/marts/fct_x.sql) {'x' * 200}" in text
+    assert text.count(cause) == 1
