@@ -17,7 +17,13 @@ import click
 from revops_cli import __version__
 from revops_cli.checks.options import check_options
 from revops_cli.errors import EXIT_CHECKS_FAILED, EXIT_USAGE, RevopsError
-from revops_cli.params import format_option, generator_options, project_options
+from revops_cli.params import (
+    dialect_option,
+    format_option,
+    generator_options,
+    grain_option,
+    project_options,
+)
 from revops_cli.project import Project
 
 
@@ -412,12 +418,7 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 @cli.command()
 @project_options
 @click.argument("metric_names", nargs=-1, required=True)
-@click.option(
-    "--grain",
-    default="month",
-    show_default=True,
-    help="day, week, month, quarter, year, fiscal_quarter or fiscal_year.",
-)
+@grain_option
 @click.option("--by", "dimensions", multiple=True, help="Slice by this dimension (repeatable).")
 @click.option(
     "--where",
@@ -528,7 +529,7 @@ def metrics_list(project_dir: Path | None, fmt: str) -> None:
 
 @metrics.command("show")
 @click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--dialect", default="duckdb", show_default=True, help="SQL dialect to show.")
+@dialect_option
 @click.argument("name")
 def metrics_show(project_dir: Path | None, dialect: str, name: str) -> None:
     """Show a metric's definition, lineage (marts and raw sources) and SQL.
@@ -549,9 +550,9 @@ def metrics_show(project_dir: Path | None, dialect: str, name: str) -> None:
 @metrics.command("compile")
 @click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("names", nargs=-1)
-@click.option("--grain", default="month", show_default=True, help="The period grain.")
+@grain_option
 @click.option("--by", "dimensions", multiple=True, help="Slice by this dimension (repeatable).")
-@click.option("--dialect", default="duckdb", show_default=True, help="SQL dialect.")
+@dialect_option
 @click.option("--write", is_flag=True, help="Write the generated models/metrics/ files.")
 @click.option("--check", is_flag=True, help="Exit 1 if models/metrics/ drifted from the YAML.")
 def metrics_compile(

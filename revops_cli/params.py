@@ -87,3 +87,29 @@ def generator_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def grain_option(func: F) -> F:
+    """--grain: the period a metric is read by, one of the catalog's grains."""
+    from revops_cli.metrics.request import GRAINS
+
+    return click.option(
+        "--grain",
+        type=click.Choice(GRAINS),
+        default="month",
+        show_default=True,
+        help="The period grain.",
+    )(func)
+
+
+def dialect_option(func: F) -> F:
+    """--dialect: the SQL dialect to write (a dbt adapter type)."""
+    from revops_cli.metrics.request import DIALECTS
+
+    return click.option(
+        "--dialect",
+        type=click.Choice(sorted(DIALECTS)),
+        default="duckdb",
+        show_default=True,
+        help="The SQL dialect.",
+    )(func)

@@ -20,9 +20,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from revops_cli.errors import ConfigError
 from revops_cli.metrics.guard import UnsafeExpression, parse_expression
 from revops_cli.metrics.models import TIME_GRAINS, Model, load_models
+from revops_cli.metrics.request import GRAINS
 from revops_cli.metrics.spec import (
     ADDITIVE,
-    GRAINS,
     TYPES,
     Conversion,
     Cumulative,

@@ -33,9 +33,8 @@ from sqlglot import exp
 from revops_cli.errors import ConfigError
 from revops_cli.metrics.catalog import BUILTINS, Catalog
 from revops_cli.metrics.guard import parse_expression
-from revops_cli.metrics.request import Request
+from revops_cli.metrics.request import GRAINS, Request
 from revops_cli.metrics.spec import (
-    GRAINS,
     Conversion,
     Cumulative,
     Derived,

@@ -6,8 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from revops_cli.errors import ConfigError
+
+#: The periods a metric is read by (the catalog's `grains`, `revops query --grain`).
+Grain = Literal["day", "week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"]
+GRAINS: tuple[str, ...] = Grain.__args__  # type: ignore[attr-defined]
 
 #: dbt adapter type -> sqlglot dialect.
 DIALECTS = {

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from revops_cli.metrics.request import Grain
+
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 VAR_PATTERN = r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$"
 UNITS = ("day", "week", "month", "quarter", "year")
@@ -25,9 +27,7 @@ Owner = Literal["marketing", "sales", "cs", "finance", "revops"]
 Format = Literal["count", "currency", "percent", "days", "hours", "ratio"]
 Direction = Literal["higher_is_better", "lower_is_better"]
 Agg = Literal["count", "count_distinct", "sum", "avg", "min", "max", "median", "percentile"]
-Grain = Literal["day", "week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year"]
 Unit = Literal["day", "week", "month", "quarter", "year"]
-GRAINS: tuple[str, ...] = Grain.__args__  # type: ignore[attr-defined]
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 WindowText = Annotated[str, Field(pattern=WINDOW_PATTERN)]
 OffsetText = Annotated[str, Field(pattern=OFFSET_PATTERN)]

@@ -92,3 +92,20 @@ def test_a_failed_node_shows_the_database_message_in_full() -> None:
     text = build_summary_text(BuildSummary(BuildResult(["build"], [node])), "table")
     assert f"fct_x: Runtime Error in model fct_x (models/marts/fct_x.sql) {'x' * 200}" in text
     assert text.count(cause) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["query", "leads", "--grain", "hour"], "--grain"),
+        (["metrics", "compile", "leads", "--grain", "hour"], "--grain"),
+        (["metrics", "show", "leads", "--dialect", "oracle"], "--dialect"),
+        (["metrics", "compile", "leads", "--dialect", "oracle"], "--dialect"),
+    ],
+)
+def test_grain_and_dialect_are_choices(args: list[str], option: str) -> None:
+    # Named before anything runs, with the values allowed (defined once, in params.py).
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.stderr
+    assert ("'fiscal_year'" if option == "--grain" else "'snowflake'") in result.stderr
