@@ -141,6 +141,7 @@ def _generated_text(result: Any) -> str:
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
 @click.option("--vars", "dbt_vars", help="Override definitions, as dbt --vars YAML.")
 @click.option("--skip-checks", is_flag=True, help="Do not run the expectation suites after dbt.")
+@click.option("--verbose", "-v", is_flag=True, help="Print every node as it finishes.")
 @check_options
 @format_option
 def build(
@@ -152,6 +153,7 @@ def build(
     full_refresh: bool,
     dbt_vars: str | None,
     skip_checks: bool,
+    verbose: bool,
     junit_xml: Path | None,
     as_of: datetime | None,
     fmt: str,
@@ -159,8 +161,9 @@ def build(
     """Build the project: seeds, models and tests in one dbt invocation, then a summary.
 
     When dbt succeeds, the expectation suites (tests/expectations) run on the result, as
-    `revops check` does. Progress goes to stderr, the summary to stdout. Exits 1 when a
-    model, a test or an error-severity expectation fails.
+    `revops check` does. Progress goes to stderr (one live line on a terminal; failures
+    as they happen, and every node with --verbose), the summary to stdout, in every
+    format. Exits 1 when a model, a test or an error-severity expectation fails.
 
     \b
     Example:
@@ -169,16 +172,18 @@ def build(
     from revops_cli.build import build as run_build
     from revops_cli.checks import run_checks, write_junit
     from revops_cli.checks.report import build_and_checks_text
+    from revops_cli.progress import BuildProgress
     from revops_cli.summary import build_summary_text
 
     project = _project(project_dir, profiles_dir, target, database)
-    summary = run_build(
-        project,
-        select=select,
-        full_refresh=full_refresh,
-        dbt_vars=dbt_vars,
-        progress=None if fmt != "table" else _progress,
-    )
+    with BuildProgress(verbose=verbose) as progress:
+        summary = run_build(
+            project,
+            select=select,
+            full_refresh=full_refresh,
+            dbt_vars=dbt_vars,
+            progress=progress,
+        )
     checks = None
     if summary.ok and not skip_checks:
         checks = run_checks(project, dbt_vars=dbt_vars, as_of=as_of)
@@ -281,13 +286,6 @@ def doctor(
         sys.exit(EXIT_USAGE)
 
 
-def _progress(node: Any, done: int) -> None:
-    mark = "ok" if node.status in ("success", "pass") else node.status.upper()
-    click.echo(
-        f"  {done:>4} {mark:<6} {node.resource_type:<9} {node.name} ({node.seconds:.2f}s)", err=True
-    )
-
-
 @cli.command()
 @project_options
 @generator_options
@@ -324,7 +322,10 @@ def demo(
     )
     click.echo(_generated_text(result))
     click.echo("\n2/3 building (dbt build: seeds, models, tests) ...")
-    summary = run_build(project, progress=_progress)
+    from revops_cli.progress import BuildProgress
+
+    with BuildProgress() as progress:
+        summary = run_build(project, progress=progress)
     click.echo(build_summary_text(summary, "table"))
     if not summary.ok:
         sys.exit(EXIT_CHECKS_FAILED)

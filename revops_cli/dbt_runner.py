@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from revops_cli.errors import BuildFailed, DbtError, one_line
 from revops_cli.project import Project
@@ -50,7 +50,13 @@ class BuildResult:
         return out
 
 
-Progress = Callable[[NodeResult, int], None]
+class Progress(Protocol):
+    """Where a dbt invocation reports its nodes: ``index`` of ``total`` started, and each
+    finished (``done`` of ``total``; total is 0 until dbt has said it)."""
+
+    def started(self, name: str, index: int, total: int) -> None: ...
+
+    def finished(self, node: NodeResult, done: int, total: int) -> None: ...
 
 
 @contextmanager
@@ -111,16 +117,22 @@ def run_dbt(
         cli_args += ["--vars", dbt_vars]
     cli_args += args or []
     result = BuildResult(command=cli_args)
-    done = 0
+    done = total = 0
 
     def on_event(event: Any) -> None:
-        nonlocal done
-        if event.info.name != "NodeFinished":
+        nonlocal done, total
+        name = event.info.name
+        if name == "LogStartLine":  # "3 of 420 START ...": the selection's size
+            total = int(event.data.total or total)
+            if progress is not None:
+                progress.started(event.data.node_info.node_name, int(event.data.index), total)
+            return
+        if name != "NodeFinished":
             return
         node = _node_from_event(event.data)
         done += 1
         if progress is not None:
-            progress(node, done)
+            progress.finished(node, done, total)
 
     began = time.perf_counter()
     env = {**project.environ(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
