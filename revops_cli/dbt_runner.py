@@ -110,6 +110,9 @@ def run_dbt(
         str(project.profiles_dir),
         "--log-level",
         "none",
+        # dbt's own log, for the details behind an error: <project>/logs/dbt.log
+        "--log-level-file",
+        "info",
     ]
     if project.target:
         cli_args += ["--target", project.target]
@@ -119,31 +122,44 @@ def run_dbt(
     result = BuildResult(command=cli_args)
     done = total = 0
 
+    reporting = [progress] if progress is not None else []
+
     def on_event(event: Any) -> None:
         nonlocal done, total
         name = event.info.name
         if name == "LogStartLine":  # "3 of 420 START ...": the selection's size
             total = int(event.data.total or total)
-            if progress is not None:
-                progress.started(event.data.node_info.node_name, int(event.data.index), total)
-            return
-        if name != "NodeFinished":
-            return
-        node = _node_from_event(event.data)
-        done += 1
-        if progress is not None:
-            progress.finished(node, done, total)
+            report("started", event.data.node_info.node_name, int(event.data.index), total)
+        elif name == "NodeFinished":
+            done += 1
+            report("finished", _node_from_event(event.data), done, total)
+
+    def report(what: str, *args: Any) -> None:
+        # Progress is best-effort: a closed stderr (`revops build | head`) must not stop
+        # dbt, whose worker thread this runs on (an exception there hangs the build).
+        for sink in reporting:
+            try:
+                getattr(sink, what)(*args)
+            except Exception:
+                reporting.clear()
 
     began = time.perf_counter()
     env = {**project.environ(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    log = os.environ.get("DBT_LOG_PATH") or str(project.project_dir / "logs")
     with _environ(env):
         try:
             res = dbtRunner(callbacks=[on_event]).invoke(cli_args)
+        except KeyboardInterrupt as exc:
+            raise DbtError(f"dbt {command} interrupted (Ctrl-C) after {done} node(s)") from exc
         finally:
             release_duckdb()
     result.seconds = time.perf_counter() - began
+    if isinstance(res.exception, KeyboardInterrupt):
+        raise DbtError(f"dbt {command} interrupted (Ctrl-C) after {done} node(s)")
     if res.exception is not None:
-        raise DbtError(f"dbt {command} could not run: {one_line(res.exception)}")
+        raise DbtError(
+            f"dbt {command} could not run: {one_line(res.exception)} (details in {log}/dbt.log)"
+        )
     for r in getattr(res.result, "results", None) or []:
         node = r.node
         result.nodes.append(
@@ -158,7 +174,7 @@ def run_dbt(
             )
         )
     if not res.success and not result.nodes:
-        raise DbtError(f"dbt {command} failed before running anything (see logs/dbt.log)")
+        raise DbtError(f"dbt {command} failed before running anything (see {log}/dbt.log)")
     if raise_on_failure and result.failed:
         names = ", ".join(n.name for n in result.failed[:5])
         more = f" and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""

@@ -280,6 +280,35 @@ def test_a_calendar_that_does_not_cover_the_data_fails_the_build(
     assert failed["failures"] >= 1
 
 
+def test_a_progress_sink_that_fails_does_not_stop_dbt(
+    built: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    # e.g. stderr closed under `revops build | head`: dbt calls progress from its worker
+    # threads, where an exception used to hang the build.
+    from revops_cli.dbt_runner import run_dbt
+
+    class ClosedPipe:
+        calls = 0
+
+        def started(self, name: str, index: int, total: int) -> None:
+            self.calls += 1
+            raise BrokenPipeError
+
+        def finished(self, node: Any, done: int, total: int) -> None:
+            self.calls += 1
+            raise BrokenPipeError
+
+    db = tmp_path / "revops.duckdb"
+    shutil.copy(built[0], db)
+    sink = ClosedPipe()
+    result = run_dbt(
+        Project.resolve(database=db), "build", ["--select", "stg_crm__users"], progress=sink
+    )
+    assert [n.name for n in result.nodes if n.resource_type == "model"] == ["stg_crm__users"]
+    assert sink.calls == 1  # reported once, then left alone
+    assert not result.failed
+
+
 def test_plain_dbt_finds_the_shipped_profile(project_dir: Path, tmp_path: Path) -> None:
     """`dbt ... --profiles-dir profiles` works without copying anything."""
     dbt = Path(sys.executable).parent / "dbt"
