@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from revops_cli.checks.results import CheckRun, ExpectationResult
+from revops_cli.checks.results import STATUSES, CheckRun, ExpectationResult
 from revops_cli.render import render
 
 TABLE_COLUMNS = ["status", "suite", "expectation", "column", "unexpected", "%", "examples"]
@@ -21,7 +21,7 @@ def check_json(run: CheckRun) -> dict[str, Any]:
         "run_id": run.run_id,
         "run_at": run.run_at.isoformat(),
         "seconds": round(run.seconds, 2),
-        "counts": {s: counts.get(s, 0) for s in ("pass", "warn", "fail", "error", "skipped")},
+        "counts": {s: counts.get(s, 0) for s in STATUSES},
         "results_table": run.stored_in,
         "data_docs": str(run.docs_index) if run.docs_index else None,
         "results": [r.as_dict() for r in run.results],

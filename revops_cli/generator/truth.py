@@ -26,7 +26,6 @@ from revops_cli.contract import RAW_TABLES
 if TYPE_CHECKING:
     from revops_cli.generator.core import GenerationResult
 
-STAGES = ("lead", "mql", "sal", "rejected", "sql", "opportunity", "won", "lost")
 _STAGE_COLUMN = {
     "lead": "created_at",
     "mql": "mql_at",
