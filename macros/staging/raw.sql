@@ -39,15 +39,11 @@
 
 {#- A select of no rows with the contract's columns and types of one raw table. -#}
 {% macro empty_raw(system, table) -%}
-    {%- for staged in revops.staging_tables() if staged.system == system and staged.table == table -%}
-        select
-        {%- for name, family in staged.columns %}
-            cast(null as {{ revops.type_varchar() if family == 'varchar' else family }}) as {{ name }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-        where 1 = 0
-    {%- else -%}
-        {{ exceptions.raise_compiler_error("revops.raw: no raw table " ~ system ~ "." ~ table ~ " in the contract") }}
-    {%- endfor -%}
+    select
+    {%- for name, family in revops.staging_table(system, table).columns %}
+        cast(null as {{ revops.type_varchar() if family == 'varchar' else family }}) as {{ name }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    where 1 = 0
 {%- endmacro %}
 
 

@@ -15,12 +15,10 @@
 {%- endmacro %}
 
 
-{#- The model holding a raw table's accepted rows: validated when it has foreign keys. -#}
+{#- The model holding a raw table's accepted rows (RawTable.accepted_model, generated into
+    staging_tables()): validated when it has foreign keys. -#}
 {% macro accepted_model(system, table) -%}
-    {%- if revops.staging_table(system, table).foreign_keys -%}
-        {{ return('int_' ~ system ~ '__' ~ table ~ '_validated') }}
-    {%- endif -%}
-    {{ return('stg_' ~ system ~ '__' ~ table) }}
+    {{ return(revops.staging_table(system, table).accepted_model) }}
 {%- endmacro %}
 
 

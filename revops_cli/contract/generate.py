@@ -179,7 +179,7 @@ def _table_entry(t: RawTable) -> str:
     )
     return (
         f"        {{'system': '{t.system}', 'table': '{t.name}', 'key': '{t.primary_key}',\n"
-        f"         'foreign_keys': [{parents}],\n"
+        f"         'accepted_model': '{t.accepted_model}', 'foreign_keys': [{parents}],\n"
         f"         'columns': [{columns}]}},"
     )
 
