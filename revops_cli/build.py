@@ -1,16 +1,23 @@
-"""`revops build`: dbt build in one invocation, then what the data-quality models say."""
+"""`revops build`: dbt build in one invocation and the expectation suites, on a shadow
+copy of the database; the gate decides whether it is published (revops_cli.publish)."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from revops_cli import warehouse
 from revops_cli.config import ProjectConfig
 from revops_cli.dbt_runner import BuildResult, Progress, run_dbt
 from revops_cli.definitions import check_config
-from revops_cli.errors import ConfigError
+from revops_cli.errors import ConfigError, DbtError
 from revops_cli.project import Project
+from revops_cli.publish import Run, Shadow, publish_mode
+
+if TYPE_CHECKING:
+    from revops_cli.checks.results import CheckRun
 
 REJECTED_SQL = """
 select source_system || '.' || source_table as source_table, raw_rows, accepted_rows, rejected_rows
@@ -28,10 +35,32 @@ class BuildSummary:
     #: (system, adapter, schema or "-", the catalog's metrics that are off without it, the
     #: marts that need it and are built empty).
     sources: list[tuple[str, str, str, int, str]] = field(default_factory=list)
+    #: The expectation suites' run on the build (None: skipped, or dbt failed).
+    checks: CheckRun | None = None
+    #: swap (a shadow file replaces the published one) or in-place.
+    mode: str = "in-place"
+    #: The run as recorded; its status says whether the build was published.
+    run: Run | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.dbt.failed
+        """dbt's nodes and the error-severity expectations passed."""
+        return not self.dbt.failed and (self.checks is None or self.checks.ok)
+
+    @property
+    def warnings(self) -> int:
+        """Warn-severity tests and expectations that did not pass."""
+        tests = sum(1 for n in self.dbt.nodes if n.status == "warn")
+        return tests + (self.checks.counts().get("warn", 0) if self.checks else 0)
+
+    @property
+    def published(self) -> bool:
+        return self.mode == "in-place" or (self.run is not None and self.run.status == "published")
+
+    @property
+    def exit_ok(self) -> bool:
+        """Exit 0: everything passed and the build is what readers see."""
+        return self.ok and self.published
 
 
 def source_rows(config: ProjectConfig) -> list[tuple[str, str, str, int, str]]:
@@ -59,11 +88,71 @@ def build(
     full_refresh: bool = False,
     dbt_vars: str | None = None,
     progress: Progress | None = None,
+    checks: bool = True,
+    as_of: datetime | None = None,
+    publish_on_warn: bool = False,
+    force_publish: bool = False,
 ) -> BuildSummary:
-    """Seed, run and test the whole project (or a selection) with one dbt invocation."""
+    """Build the project (or a selection) with one dbt invocation, run the expectation
+    suites on it, and publish it when the gate passes: no failing node or error-severity
+    expectation, and no warning unless ``publish_on_warn``. ``force_publish`` publishes
+    whatever the gate says (an emergency). On DuckDB the build happens on a shadow copy,
+    so a failed, blocked or interrupted build leaves the published database untouched."""
     # A mistake in the definitions is a configuration error: say where, before dbt runs.
     config = ProjectConfig.load(project.project_dir, dbt_vars)
     check_config(config)
+    mode = publish_mode(project)
+    run = Run.start(project, dbt_vars, select)
+    shadow = Shadow(project.database) if mode == "swap" else None
+    with shadow or contextlib.nullcontext():
+        where = shadow.project(project) if shadow else project
+        try:
+            summary = _build(where, config, select, full_refresh, dbt_vars, progress)
+        except DbtError as exc:
+            if shadow is None:
+                raise
+            run.finish("failed", str(exc))
+            shadow.record(run)
+            raise DbtError(f"{exc}; the last good build is still published") from exc
+        summary.mode = mode
+        if summary.dbt.failed == [] and checks:
+            from revops_cli.checks import run_checks
+
+            summary.checks = run_checks(where, dbt_vars=dbt_vars, as_of=as_of)
+        if shadow is not None:
+            _gate(summary, run, publish_on_warn, force_publish)
+            if run.status == "published":
+                shadow.write_runs_table(run)
+                shadow.publish()
+            shadow.record(run)
+            summary.run = run
+    return summary
+
+
+def _gate(summary: BuildSummary, run: Run, publish_on_warn: bool, force: bool) -> None:
+    """Decide: published, or blocked with the reason."""
+    failing = len(summary.dbt.failed) + (len(summary.checks.failed) if summary.checks else 0)
+    if failing:
+        reason = f"{failing} failing test(s), model(s) or expectation(s)"
+    elif summary.warnings and not publish_on_warn:
+        reason = f"{summary.warnings} warning(s) (--publish-on-warn publishes a build that warns)"
+    else:
+        run.finish("published", f"{summary.warnings} warning(s)" if summary.warnings else "")
+        return
+    if force:
+        run.finish("published", f"forced despite {reason}")
+    else:
+        run.finish("blocked", reason)
+
+
+def _build(
+    project: Project,
+    config: ProjectConfig,
+    select: str | None,
+    full_refresh: bool,
+    dbt_vars: str | None,
+    progress: Progress | None,
+) -> BuildSummary:
     overrides = config.overrides
     args: list[str] = []
     if select:

@@ -141,6 +141,12 @@ def _generated_text(result: Any) -> str:
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
 @click.option("--vars", "dbt_vars", help="Override definitions, as dbt --vars YAML.")
 @click.option("--skip-checks", is_flag=True, help="Do not run the expectation suites after dbt.")
+@click.option(
+    "--publish-on-warn", is_flag=True, help="Publish a build whose only problems are warnings."
+)
+@click.option(
+    "--force-publish", is_flag=True, help="Publish even when the gate fails (emergencies)."
+)
 @click.option("--verbose", "-v", is_flag=True, help="Print every node as it finishes.")
 @check_options
 @format_option
@@ -153,27 +159,34 @@ def build(
     full_refresh: bool,
     dbt_vars: str | None,
     skip_checks: bool,
+    publish_on_warn: bool,
+    force_publish: bool,
     verbose: bool,
     junit_xml: Path | None,
     as_of: datetime | None,
     fmt: str,
 ) -> None:
-    """Build the project: seeds, models and tests in one dbt invocation, then a summary.
+    """Build the project: seeds, models and tests in one dbt invocation, the expectation
+    suites (tests/expectations) on the result, then publish it when they pass.
 
-    When dbt succeeds, the expectation suites (tests/expectations) run on the result, as
-    `revops check` does. Progress goes to stderr (one live line on a terminal; failures
-    as they happen, and every node with --verbose), the summary to stdout, in every
-    format. Exits 1 when a model, a test or an error-severity expectation fails.
+    On DuckDB the build writes a shadow copy of the database (.revops-build/ beside it)
+    and replaces the published file only when no model, test or error-severity
+    expectation fails and nothing warns (--publish-on-warn lets warnings through;
+    --force-publish anything). A failed, blocked or interrupted build leaves the last
+    published build untouched; every run is recorded in revops_meta.runs. Progress goes
+    to stderr (one live line on a terminal; failures as they happen, and every node with
+    --verbose), the summary to stdout, in every format. Exits 1 when something failed or
+    the build was not published.
 
     \b
     Example:
       revops build --select staging --format json --junit-xml target/expectations.xml
     """
     from revops_cli.build import build as run_build
-    from revops_cli.checks import run_checks, write_junit
+    from revops_cli.checks import write_junit
     from revops_cli.checks.report import build_and_checks_text
     from revops_cli.progress import BuildProgress
-    from revops_cli.summary import build_summary_text
+    from revops_cli.summary import build_summary_text, publication_line
 
     project = _project(project_dir, profiles_dir, target, database)
     with BuildProgress(verbose=verbose) as progress:
@@ -183,14 +196,18 @@ def build(
             full_refresh=full_refresh,
             dbt_vars=dbt_vars,
             progress=progress,
+            checks=not skip_checks,
+            as_of=as_of,
+            publish_on_warn=publish_on_warn,
+            force_publish=force_publish,
         )
-    checks = None
-    if summary.ok and not skip_checks:
-        checks = run_checks(project, dbt_vars=dbt_vars, as_of=as_of)
-        if junit_xml:
-            write_junit(checks, junit_xml)
-    click.echo(build_and_checks_text(build_summary_text(summary, fmt), checks, fmt))
-    if not summary.ok or (checks is not None and not checks.ok):
+    if junit_xml and summary.checks is not None:
+        write_junit(summary.checks, junit_xml)
+    text = build_and_checks_text(build_summary_text(summary, fmt), summary.checks, fmt)
+    if fmt != "json":
+        text += f"\n\n{publication_line(summary)}"
+    click.echo(text)
+    if not summary.exit_ok:
         sys.exit(EXIT_CHECKS_FAILED)
 
 
@@ -226,12 +243,14 @@ def check(
       revops check --suite 'stg_crm__*' --format json --junit-xml target/expectations.xml
     """
     from revops_cli.checks import check_text, run_checks, write_junit
+    from revops_cli.publish import describe, published_run
 
     project = _project(project_dir, profiles_dir, target, database)
     run = run_checks(project, select=list(suites) or None, dbt_vars=dbt_vars, as_of=as_of)
     if junit_xml:
         write_junit(run, junit_xml)
     click.echo(check_text(run, fmt))
+    click.echo(f"Read {describe(published_run(project))}", err=fmt != "table")
     if not run.ok:
         sys.exit(EXIT_CHECKS_FAILED)
 
@@ -307,7 +326,7 @@ def demo(
     """
     from revops_cli import generator
     from revops_cli.build import build as run_build
-    from revops_cli.summary import build_summary_text, funnel_text
+    from revops_cli.summary import build_summary_text, funnel_text, publication_line
 
     project = _project(project_dir, profiles_dir, target, database)
     click.echo("1/3 generating demo data ...")
@@ -327,7 +346,8 @@ def demo(
     with BuildProgress() as progress:
         summary = run_build(project, progress=progress)
     click.echo(build_summary_text(summary, "table"))
-    if not summary.ok:
+    click.echo(publication_line(summary))
+    if not summary.exit_ok:
         sys.exit(EXIT_CHECKS_FAILED)
     click.echo("\n3/3 the funnel, from the staged data")
     click.echo(funnel_text(project))
@@ -464,6 +484,7 @@ def query(
     """
     from revops_cli.metrics.api import MetricStore
     from revops_cli.metrics.request import Request
+    from revops_cli.publish import describe, published_run
     from revops_cli.render import metric_table
 
     project = _project(project_dir, profiles_dir, target, database)
@@ -491,6 +512,8 @@ def query(
         result = store.run(request)
     formats = {name: (m.format, m.unit) for name, m in result.metrics.items()}
     click.echo(metric_table(result.columns, result.rows, formats, fmt))
+    # Which build answered: under the table, or on stderr where stdout is data.
+    click.echo(f"Read {describe(published_run(project))}", err=fmt != "table")
     _DONE["fast_exit"] = True
 
 

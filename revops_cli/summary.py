@@ -10,6 +10,7 @@ from revops_cli.build import BuildSummary
 from revops_cli.errors import one_line
 from revops_cli.metrics.api import MetricStore
 from revops_cli.project import Project
+from revops_cli.publish import SHADOW_DIR
 from revops_cli.render import render
 
 OK_STATUSES = ("success", "pass")
@@ -57,6 +58,13 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
                     )
                     for r in summary.reconciliation
                 ],
+                "publish": {
+                    "mode": summary.mode,
+                    "published": summary.published,
+                    "run_id": summary.run.run_id if summary.run else None,
+                    "status": summary.run.status if summary.run else "in-place",
+                    "reason": summary.run.reason if summary.run else "",
+                },
             },
             indent=2,
         )
@@ -105,6 +113,20 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
     verdict = "PASSED" if summary.ok else f"FAILED ({len(summary.dbt.failed)} failing nodes)"
     parts.append(f"Build {verdict}")
     return "\n\n".join(parts)
+
+
+def publication_line(summary: BuildSummary) -> str:
+    """The last line of `revops build`: what readers now see."""
+    run = summary.run
+    if run is None:
+        return f"Built in place ({summary.mode}): readers see this build, passed or not"
+    if run.status == "published":
+        why = f" ({run.reason})" if run.reason else ""
+        return f"Published build {run.run_id}{why}"
+    return (
+        f"NOT published ({run.reason}): readers still see the last published build; "
+        f"this one is kept in {SHADOW_DIR}/ for inspection"
+    )
 
 
 #: The funnel's stage counts by month, and money collected: catalog metrics.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,8 @@ EXAMPLES = 5
 
 def _quiet_import() -> Any:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"  # no usage statistics, ever
+    # GX imports PySpark when it is installed; its pandas-version warning is not ours.
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas")
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)

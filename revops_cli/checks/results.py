@@ -12,8 +12,8 @@ from typing import Any
 from revops_cli.checks.gx import to_plain
 from revops_cli.checks.suites import ExpectationSpec, Suite
 
-#: pass: met, no failing row. warn: a warn expectation failed, or an error expectation
-#: passed only thanks to its ``mostly`` tolerance. fail: an error expectation failed.
+#: pass: met (with ``mostly``, within its tolerance: the observed share says by how much).
+#: warn: a warn-severity expectation failed. fail: an error-severity expectation failed.
 #: error: the expectation could not run (a missing column, a query error). skipped: the
 #: model it reads is not built yet.
 STATUSES = ("pass", "warn", "fail", "error", "skipped")
@@ -155,12 +155,8 @@ def from_gx(
         observed = round(1 - float(percent) / 100, 6)
     else:
         observed = None
-    if not success:
-        status = "fail" if spec.severity == "error" else "warn"
-    elif unexpected:
-        status = "warn"  # met thanks to `mostly`: tolerated, but reported
-    else:
-        status = "pass"
+    # A success with unexpected rows passed within `mostly`: observed_value says by how much.
+    status = "pass" if success else ("fail" if spec.severity == "error" else "warn")
     return _result(
         suite,
         spec,

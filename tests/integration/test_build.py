@@ -33,10 +33,13 @@ def test_build_summary_reports_every_node_passing(built: tuple[Path, dict[str, A
     seeds = Path(__file__).resolve().parents[2] / "seeds"
     assert summary["nodes"]["seed"]["success"] == len(list(seeds.glob("*.csv")))
     assert summary["nodes"]["test"]["pass"] >= 100
-    # The one warning: lost deals without a loss reason, the known level of mess.
-    assert summary["nodes"]["test"]["warn"] == 1
-    assert set(summary["nodes"]["test"]) == {"pass", "warn"}
+    # The known level of mess (lost deals without a loss reason) is judged by the
+    # expectation suites within their tolerance: a clean build warns about nothing.
+    assert set(summary["nodes"]["test"]) == {"pass"}
+    assert summary["checks"]["counts"]["warn"] == 0
     assert len(summary["reconciliation"]) == 17
+    assert summary["publish"]["published"] is True
+    assert summary["publish"]["status"] == "published"
 
 
 def test_raw_rows_equal_accepted_plus_rejected_and_the_truth(

@@ -1,0 +1,304 @@
+"""Write-audit-publish: a build writes a shadow copy of the database, the gate (dbt's tests
+and the expectation suites) judges it there, and only a build that passes replaces what
+queries, checks and BI tools read.
+
+DuckDB: the shadow is a copy of the database file in ``.revops-build/`` beside it, under
+the same file name (DuckDB names the catalog after the file, and views keep it), built
+there and moved over the published file with one ``rename`` (atomic on one file system).
+A process that has the old file open keeps reading the old build until it reopens.
+While a build runs, the published file is held open read-only, so no other process can
+write raw data into it that the swap would lose; readers are not blocked.
+
+A failed, blocked or interrupted build (Ctrl-C, SIGKILL) leaves the published file as it
+was. The shadow of the last unpublished build stays in ``.revops-build/`` for inspection.
+Every run, published or not, is recorded in ``.revops-build/<database>.runs.jsonl``; each
+published file carries that history as ``revops_meta.runs``, its own run last.
+
+PostgreSQL, Spark and other adapters build in place (``publish_mode`` says which); the
+gate then decides only the exit code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from revops_cli.errors import DatabaseError, one_line
+from revops_cli.project import Project, open_duckdb
+
+SHADOW_DIR = ".revops-build"
+RUNS_TABLE = "revops_meta.runs"
+#: What became of a run. published: the gate passed (or was forced) and the build is what
+#: readers see; blocked: it failed the gate; failed: dbt could not finish (an error before
+#: the gate, Ctrl-C).
+RUN_STATUSES = ("published", "blocked", "failed")
+
+
+@dataclass
+class Run:
+    """One `revops build`: who, what and what became of it."""
+
+    run_id: str
+    started_at: str
+    git_commit: str | None
+    vars: str | None
+    selection: str | None
+    finished_at: str | None = None
+    status: str = "failed"
+    reason: str = ""
+
+    @classmethod
+    def start(cls, project: Project, dbt_vars: str | None, select: str | None) -> Run:
+        now = datetime.now(UTC)
+        run_id = now.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+        return cls(run_id, _iso(now), git_commit(project.project_dir), dbt_vars, select)
+
+    def finish(self, status: str, reason: str = "") -> None:
+        self.finished_at = _iso(datetime.now(UTC))
+        self.status = status
+        self.reason = reason
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def git_commit(folder: Path) -> str | None:
+    """The project's git commit (with ``+dirty`` when files differ), or None outside git."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=folder, capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=folder, capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{sha}+dirty" if dirty else sha or None
+
+
+def publish_mode(project: Project) -> str:
+    """``swap`` (the DuckDB file) or ``in-place`` (every other adapter, and a DuckDB profile
+    whose ``path`` does not follow REVOPS_DUCKDB_PATH, so a shadow cannot be pointed at)."""
+    from revops_cli.errors import ConfigError
+
+    try:
+        if project.target_type() != "duckdb":
+            return "in-place"
+        probe = project.database.parent / SHADOW_DIR / project.database.name
+        with _environment(replace(project, database=probe).environ()):
+            path = project.target_output().get("path")
+    except ConfigError:
+        return "in-place"
+    return "swap" if path and Path(str(path)).resolve() == probe.resolve() else "in-place"
+
+
+@contextlib.contextmanager
+def _environment(extra: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class Shadow:
+    """The shadow copy of a DuckDB database a build writes, and its publication.
+
+    Entering takes the build lock (one build per database), holds the published file
+    read-only and copies it to the shadow; ``publish`` moves the shadow over it.
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.folder = database.parent / SHADOW_DIR
+        self.path = self.folder / database.name
+        self.runs_log = self.folder / f"{database.name}.runs.jsonl"
+        self._lock: IO[str] | None = None
+        self._hold: Any = None
+
+    def __enter__(self) -> Shadow:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._take_lock()
+        try:
+            self._copy()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._hold is not None:
+            self._hold.close()
+            self._hold = None
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
+
+    def _take_lock(self) -> None:
+        lock = (self.folder / f"{self.database.name}.lock").open("a+")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            lock.seek(0)
+            pid = lock.read().strip() or "unknown"
+            lock.close()
+            raise DatabaseError(
+                f"another revops build (PID {pid}) is building {self.database}: "
+                "wait for it to finish, or stop it"
+            ) from exc
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        self._lock = lock
+
+    def _copy(self) -> None:
+        for stale in (self.path, _wal(self.path)):
+            stale.unlink(missing_ok=True)
+        if not self.database.exists():
+            return  # a first build into a new file: dbt creates the shadow
+        if _wal(self.database).exists():
+            # A writer stopped before checkpointing: fold its log in, or the copy (and the
+            # file that replaces the published one) would miss it.
+            con = open_duckdb(self.database, read_only=False)
+            con.execute("checkpoint")
+            con.close()
+        # Held until the swap: other processes may read, none may write.
+        self._hold = open_duckdb(self.database, read_only=True)
+        shutil.copyfile(self.database, self.path)
+
+    def project(self, project: Project) -> Project:
+        """The project pointed at the shadow."""
+        return replace(project, database=self.path)
+
+    def publish(self) -> None:
+        """Checkpoint the shadow and move it over the published file."""
+        con = open_duckdb(self.path, read_only=False)
+        try:
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        if _wal(self.path).exists():
+            raise DatabaseError(f"{self.path} still has a write-ahead log: not published")
+        os.replace(self.path, self.database)
+        with contextlib.suppress(OSError):  # the rename is durable once the folder is synced
+            fd = os.open(self.database.parent, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+
+    # --- the runs -------------------------------------------------------------------
+
+    def runs(self) -> list[Run]:
+        """Every run recorded beside this database, oldest first."""
+        return read_runs(self.runs_log)
+
+    def record(self, run: Run) -> None:
+        """Append a finished run to the log."""
+        with self.runs_log.open("a") as f:
+            f.write(json.dumps(asdict(run)) + "\n")
+
+    def write_runs_table(self, run: Run) -> None:
+        """Write the run history, ``run`` last, into the shadow as revops_meta.runs."""
+        write_runs_table(self.path, [*self.runs(), run])
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def read_runs(log: Path) -> list[Run]:
+    """The runs in a log (a line that does not parse is skipped: a run killed mid-write)."""
+    runs = []
+    with contextlib.suppress(FileNotFoundError):
+        for line in log.read_text().splitlines():
+            with contextlib.suppress(ValueError, TypeError):
+                runs.append(Run(**json.loads(line)))
+    return runs
+
+
+RUN_COLUMNS = (
+    ("run_id", "varchar"),
+    ("started_at", "timestamp"),
+    ("finished_at", "timestamp"),
+    ("git_commit", "varchar"),
+    ("vars", "varchar"),
+    ("selection", "varchar"),
+    ("status", "varchar"),
+    ("reason", "varchar"),
+)
+
+
+def write_runs_table(database: Path, runs: list[Run]) -> None:
+    """(Re)write revops_meta.runs in a DuckDB file."""
+    con = open_duckdb(database, read_only=False)
+    try:
+        con.execute("create schema if not exists revops_meta")
+        columns = ", ".join(f"{name} {kind}" for name, kind in RUN_COLUMNS)
+        con.execute(f"create or replace table {RUNS_TABLE} ({columns})")
+        names = [name for name, _ in RUN_COLUMNS]
+        con.executemany(
+            f"insert into {RUNS_TABLE} values ({', '.join('?' for _ in names)})",
+            [
+                [_timestamp(getattr(r, n)) if n.endswith("_at") else getattr(r, n) for n in names]
+                for r in runs
+            ],
+        )
+    finally:
+        con.close()
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value.replace("Z", ""))
+
+
+def published_run(project: Project) -> dict[str, Any] | None:
+    """The run whose build a DuckDB database holds (the last published row of its
+    revops_meta.runs), or None: not a DuckDB target, or built before runs were recorded."""
+    if project.target_type() != "duckdb" or not project.database.exists():
+        return None
+    try:
+        con = open_duckdb(project.database, read_only=True)
+    except DatabaseError:
+        return None
+    try:
+        cur = con.execute(
+            f"select run_id, finished_at, git_commit from {RUNS_TABLE} "
+            "where status = 'published' order by finished_at desc, run_id desc limit 1"
+        )
+        row = cur.fetchone()
+    except Exception as exc:  # no table: a database built before runs were recorded
+        if "revops_meta" in one_line(exc) or "does not exist" in one_line(exc):
+            return None
+        raise
+    finally:
+        con.close()
+    if row is None:
+        return None
+    finished = row[1].isoformat(timespec="seconds") + "Z" if row[1] else None
+    return {"run_id": row[0], "finished_at": finished, "git_commit": row[2]}
+
+
+def describe(run: dict[str, Any] | None) -> str:
+    """One line naming the build a reader reads."""
+    if run is None:
+        return "a build with no record (built in place, or before revops recorded builds)"
+    return f"build {run['run_id']} (published {run['finished_at']}, commit {run['git_commit']})"
