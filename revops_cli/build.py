@@ -4,6 +4,7 @@ copy of the database; the gate decides whether it is published (revops_cli.publi
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,9 @@ from revops_cli.publish import Run, Shadow, publish_mode
 
 if TYPE_CHECKING:
     from revops_cli.checks.results import CheckRun
+
+#: The secret of the keyed e-mail hash (macros/cross_db/keyed_hash.sql).
+HASH_KEY_ENV = "REVOPS_EMAIL_HASH_KEY"
 
 REJECTED_SQL = """
 select source_system || '.' || source_table as source_table, raw_rows, accepted_rows, rejected_rows
@@ -41,6 +45,8 @@ class BuildSummary:
     mode: str = "in-place"
     #: The run as recorded; its status says whether the build was published.
     run: Run | None = None
+    #: What the user should know about this build that is not a failure.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -172,6 +178,11 @@ def _build(
             "(dbt node selection syntax: a name, path:models/marts, tag:..., +name)"
         )
     summary = BuildSummary(result, sources=source_rows(config))
+    if not os.environ.get(HASH_KEY_ENV):
+        summary.notes.append(
+            f"{HASH_KEY_ENV} is not set: dim_contacts.email_hash is a plain SHA-256, which a "
+            "dictionary of addresses reverses; set a secret key to make it a keyed hash"
+        )
     built = {n.name for n in result.nodes if n.status == "success"}
     if "dq_row_reconciliation" in built and warehouse.can_query(project):
         summary.reconciliation = warehouse.query(project, REJECTED_SQL)[1]

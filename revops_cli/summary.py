@@ -58,6 +58,7 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
                     )
                     for r in summary.reconciliation
                 ],
+                "notes": summary.notes,
                 "publish": {
                     "mode": summary.mode,
                     "published": summary.published,
@@ -110,6 +111,7 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
                 title="Raw rows: accepted + rejected (see data_quality.dq_rejected_rows)",
             )
         )
+    parts += [f"Note: {note}" for note in summary.notes]
     verdict = "PASSED" if summary.ok else f"FAILED ({len(summary.dbt.failed)} failing nodes)"
     parts.append(f"Build {verdict}")
     return "\n\n".join(parts)

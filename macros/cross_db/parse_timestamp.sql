@@ -4,9 +4,9 @@
 
     DuckDB, PostgreSQL and Spark give the same result for the ISO 8601 shapes loaders write
     (2025-03-04, 2025-03-04T10:15, 2025-03-04 10:15:00.123, with an optional offset Z, +01,
-    +0100 or +01:00) and null for anything that is not a real calendar date
-    (tests/engines/ holds them to it). DuckDB alone also reads a few
-    words ('epoch', 'infinity') and a ' UTC' suffix; the others return null there. -#}
+    +0100 or +01:00, at most 14 hours) and null for anything else: an impossible calendar
+    date, a five-digit year, an offset of +25:00, the words 'epoch' and 'infinity' DuckDB's
+    own cast would read (tests/engines/ holds them to it). -#}
 {% macro parse_timestamp(column) -%}
     {{ return(adapter.dispatch('parse_timestamp', 'revops')(revops.as_text(column))) }}
 {%- endmacro %}
@@ -16,7 +16,10 @@
 {%- endmacro %}
 
 {% macro duckdb__parse_timestamp(column) -%}
-    timezone('UTC', try_cast(nullif(trim({{ column }}), '') as timestamptz))
+    case
+        when regexp_matches(trim({{ column }}), '{{ revops._iso_timestamp_regex() }}')
+            then timezone('UTC', try_cast(trim({{ column }}) as timestamptz))
+    end
 {%- endmacro %}
 
 {#- PostgreSQL has no try_cast (and 15 no pg_input_is_valid): cast only text that has an
@@ -65,7 +68,10 @@
 {%- endmacro %}
 
 {% macro duckdb__parse_date(column) -%}
-    try_cast(nullif(trim({{ column }}), '') as date)
+    case
+        when regexp_matches(trim({{ column }}), '{{ revops._iso_timestamp_regex() }}')
+            then try_cast(trim({{ column }}) as date)
+    end
 {%- endmacro %}
 
 {% macro postgres__parse_date(column) -%}
@@ -103,14 +109,14 @@
 
 
 {#- A regular expression for the ISO 8601 shapes above: the date, then optionally a time
-    of day (00:00 to 23:59:59.999999, or 24:00), then optionally an offset (required with
-    offset_required). POSIX, RE2 and Java read it alike; it has no backslash, which Spark's
+    of day (00:00 to 23:59:59.999999, or 24:00), then optionally an offset of at most 14
+    hours (required with offset_required). POSIX, RE2 and Java read it alike; it has no backslash, which Spark's
     string literals would eat. Field ranges of the date are checked by
     _iso_calendar_date_is_valid, which a regular expression does badly. -#}
 {% macro _iso_timestamp_regex(offset_required=false) -%}
     {%- set date = '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}' -%}
     {%- set time = '(([01]?[0-9]|2[0-3]):[0-5]?[0-9](:[0-5][0-9]([.][0-9]+)?)?|24:00(:00([.]0+)?)?)' -%}
-    {%- set offset = '(Z|[+-][0-9]{2}(:?[0-9]{2})?)' -%}
+    {%- set offset = '(Z|[+-](0[0-9]|1[0-3])(:?[0-5][0-9])?|[+-]14(:?00)?)' -%}
     {%- if offset_required -%}
         ^{{ date }}[T ]{{ time }}{{ offset }}$
     {%- else -%}

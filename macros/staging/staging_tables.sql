@@ -22,7 +22,7 @@
          'accepted_model': 'int_crm__activities_validated', 'foreign_keys': [('contact_id', 'crm', 'contacts', 'contact_id', false)],
          'columns': [('activity_id', 'varchar'), ('contact_id', 'varchar'), ('account_id', 'varchar'), ('opportunity_id', 'varchar'), ('user_id', 'varchar'), ('activity_type', 'varchar'), ('direction', 'varchar'), ('outcome', 'varchar'), ('occurred_at', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'crm', 'table': 'opportunities', 'key': 'opportunity_id',
-         'accepted_model': 'int_crm__opportunities_validated', 'foreign_keys': [('account_id', 'crm', 'accounts', 'account_id', false)],
+         'accepted_model': 'int_crm__opportunities_validated', 'foreign_keys': [('account_id', 'crm', 'accounts', 'account_id', false), ('owner_id', 'crm', 'users', 'user_id', false)],
          'columns': [('opportunity_id', 'varchar'), ('account_id', 'varchar'), ('primary_contact_id', 'varchar'), ('owner_id', 'varchar'), ('opportunity_name', 'varchar'), ('stage_name', 'varchar'), ('amount', 'decimal(18,2)'), ('currency_code', 'varchar'), ('lead_source', 'varchar'), ('created_at', 'varchar'), ('expected_close_date', 'varchar'), ('closed_at', 'varchar'), ('is_closed', 'boolean'), ('is_won', 'boolean'), ('loss_reason_code', 'varchar'), ('_loaded_at', 'timestamp'), ('_deleted', 'boolean')]},
         {'system': 'crm', 'table': 'opportunity_stage_history', 'key': 'history_id',
          'accepted_model': 'int_crm__opportunity_stage_history_validated', 'foreign_keys': [('opportunity_id', 'crm', 'opportunities', 'opportunity_id', false)],
@@ -64,5 +64,5 @@
 {#- The reasons staging (row by row) and validation (orphan_foreign_key) reject a
     raw row for, in the order the rules apply. -#}
 {% macro rejection_reasons() -%}
-    {{ return(['missing_key', 'deleted_in_source', 'duplicate_key', 'unparseable_date', 'unknown_currency', 'negative_amount', 'zero_amount', 'orphan_foreign_key']) }}
+    {{ return(['missing_key', 'missing_load_time', 'deleted_in_source', 'duplicate_key', 'unparseable_date', 'date_after_load', 'unknown_currency', 'amount_out_of_range', 'negative_amount', 'zero_amount', 'value_out_of_range', 'orphan_foreign_key']) }}
 {%- endmacro %}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import warnings
 from collections.abc import Mapping
 from functools import cache
@@ -132,3 +133,23 @@ def to_plain(value: Any) -> Any:
         except (TypeError, ValueError):
             pass
     return str(value)
+
+
+#: An e-mail address as it appears in text (a top-level domain of letters, so version
+#: strings such as bootstrap@1.1.0 in the pages' assets are not taken for one).
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+REDACTED = "[e-mail redacted]"
+
+
+def redact_docs(folder: Path) -> int:
+    """Replace every e-mail address in the Data Docs pages under ``folder`` (GX samples the
+    unexpected values of an expectation, an e-mail column's included); returns how many
+    pages changed."""
+    changed = 0
+    for page in folder.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        clean = EMAIL.sub(REDACTED, text)
+        if clean != text:
+            page.write_text(clean, encoding="utf-8")
+            changed += 1
+    return changed

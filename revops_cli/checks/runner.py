@@ -146,6 +146,7 @@ def run_checks(
     if docs_dir is not None:
         docs_dir.mkdir(parents=True, exist_ok=True)
         ctx.build_data_docs()
+        gx.redact_docs(docs_dir)  # no personal data in a page anyone may be sent
         run.docs_index = docs_dir / "index.html"
     run.seconds = time.perf_counter() - began
     return run

@@ -19,12 +19,16 @@ from dataclasses import dataclass, field
 #: Rejection reasons, in the order staging applies them (the first that matches wins).
 REJECTION_REASONS: tuple[str, ...] = (
     "missing_key",
+    "missing_load_time",
     "deleted_in_source",
     "duplicate_key",
     "unparseable_date",
+    "date_after_load",
     "unknown_currency",
+    "amount_out_of_range",
     "negative_amount",
     "zero_amount",
+    "value_out_of_range",
     "orphan_foreign_key",
 )
 
@@ -239,7 +243,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         date_columns=("created_at", "expected_close_date", "closed_at"),
         currency_column="currency_code",
         amount_columns=("amount",),
-        foreign_keys={"account_id": "crm.accounts"},
+        foreign_keys={"account_id": "crm.accounts", "owner_id": "crm.users"},
     ),
     _t(
         "crm",

@@ -144,6 +144,15 @@ DATE_TEXTS = (
     "13/13/13",
     "1/2/2025",
     "",
+    # What DuckDB's own cast reads and no calendar has (issue #15): every engine refuses.
+    "epoch",
+    "infinity",
+    "-infinity",
+    "99999-01-01",
+    "2025-03-04T10:15:00+25:00",
+    "2025-03-04T10:15:00+14:00",
+    "2025-03-04T10:15:00-14:30",
+    "2025-03-04 10:15:00 UTC",
 )
 
 #: The parse macros over DATE_TEXTS, as an inline dbt model.

@@ -87,6 +87,9 @@ def build(db: Path, sources: str) -> tuple[int, dict[str, Any]]:
             f"{{revops_sources: {{{sources}}}}}",
             "--format",
             "json",
+            # A connector's known gaps fail some expectations on purpose (may_fail): the
+            # parity test reads the build whatever the gate says.
+            "--force-publish",
         ],
     )
     assert result.stdout.lstrip().startswith("{"), result.output

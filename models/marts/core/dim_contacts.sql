@@ -24,7 +24,7 @@ canonical as (
 final as (
     select
         lifecycle.person_id as contact_id,
-        {{ dbt.hash('canonical.email') }} as email_hash,
+        {{ revops.keyed_hash('canonical.email') }} as email_hash,
         {% if expose_email %}canonical.email{% else %}cast(null as {{ dbt.type_string() }}){% endif %}
             as email,
         lifecycle.email_domain,

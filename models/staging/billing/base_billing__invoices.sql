@@ -28,18 +28,17 @@ renamed as (
         paid_at as paid_at_raw,
         {{ revops.parse_timestamp('paid_at') }} as paid_at,
         _loaded_at,
-        coalesce(_deleted, false) as is_deleted_in_source,
-        {{ revops.key_rank(revops.clean_text('invoice_id')) }} as key_rank
+        coalesce(_deleted, false) as is_deleted_in_source
     from source
 ),
 
-final as (
+judged as (
     select
         renamed.*,
         case
             when renamed.invoice_id is null then 'missing_key'
+            when renamed._loaded_at is null then 'missing_load_time'
             when renamed.is_deleted_in_source then 'deleted_in_source'
-            when renamed.key_rank > 1 then 'duplicate_key'
             -- issued_at is required: missing counts as unparseable
             when
                 {{ revops.has_unparseable_date(
@@ -53,12 +52,20 @@ final as (
                     required=['renamed.issued_at']
                 ) }}
                 then 'unparseable_date'
+            when {{ revops.is_after_load('renamed.issued_at', 'renamed._loaded_at') }}
+                then 'date_after_load'
             when currencies.currency_code is null then 'unknown_currency'
+            when {{ revops.is_out_of_range_amount('renamed.due_amount') }}
+                then 'amount_out_of_range'
             when renamed.due_amount < 0 then 'negative_amount'
-        end as rejection_reason
+        end as row_defect
     from renamed
     left join currencies
         on renamed.currency_code = currencies.currency_code
+),
+
+final as (
+    {{ revops.keep_latest_valid('judged', 'invoice_id') }}
 )
 
 select * from final

@@ -22,18 +22,17 @@ renamed as (
         refunded_at as refunded_at_raw,
         {{ revops.parse_timestamp('refunded_at') }} as refunded_at,
         _loaded_at,
-        coalesce(_deleted, false) as is_deleted_in_source,
-        {{ revops.key_rank(revops.clean_text('payment_id')) }} as key_rank
+        coalesce(_deleted, false) as is_deleted_in_source
     from source
 ),
 
-final as (
+judged as (
     select
         renamed.*,
         case
             when renamed.payment_id is null then 'missing_key'
+            when renamed._loaded_at is null then 'missing_load_time'
             when renamed.is_deleted_in_source then 'deleted_in_source'
-            when renamed.key_rank > 1 then 'duplicate_key'
             -- attempted_at is required: missing counts as unparseable
             when
                 {{ revops.has_unparseable_date(
@@ -41,13 +40,21 @@ final as (
                     required=['renamed.attempted_at']
                 ) }}
                 then 'unparseable_date'
+            when {{ revops.is_after_load('renamed.attempted_at', 'renamed._loaded_at') }}
+                then 'date_after_load'
             when currencies.currency_code is null then 'unknown_currency'
+            when {{ revops.is_out_of_range_amount('renamed.amount') }}
+                then 'amount_out_of_range'
             when renamed.amount < 0 then 'negative_amount'
             when renamed.amount = 0 then 'zero_amount'
-        end as rejection_reason
+        end as row_defect
     from renamed
     left join currencies
         on renamed.currency_code = currencies.currency_code
+),
+
+final as (
+    {{ revops.keep_latest_valid('judged', 'payment_id') }}
 )
 
 select * from final

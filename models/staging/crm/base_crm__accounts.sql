@@ -17,22 +17,25 @@ renamed as (
         created_at as created_at_raw,
         {{ revops.parse_timestamp('created_at') }} as created_at,
         _loaded_at,
-        coalesce(_deleted, false) as is_deleted_in_source,
-        {{ revops.key_rank(revops.clean_text('account_id')) }} as key_rank
+        coalesce(_deleted, false) as is_deleted_in_source
     from source
 ),
 
-final as (
+judged as (
     select
         renamed.*,
         case
             when renamed.account_id is null then 'missing_key'
+            when renamed._loaded_at is null then 'missing_load_time'
             when renamed.is_deleted_in_source then 'deleted_in_source'
-            when renamed.key_rank > 1 then 'duplicate_key'
             when {{ revops.has_unparseable_date(['renamed.created_at']) }}
                 then 'unparseable_date'
-        end as rejection_reason
+        end as row_defect
     from renamed
+),
+
+final as (
+    {{ revops.keep_latest_valid('judged', 'account_id') }}
 )
 
 select * from final

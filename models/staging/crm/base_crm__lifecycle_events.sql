@@ -16,26 +16,31 @@ renamed as (
         occurred_at as occurred_at_raw,
         {{ revops.parse_timestamp('occurred_at') }} as occurred_at,
         _loaded_at,
-        coalesce(_deleted, false) as is_deleted_in_source,
-        {{ revops.key_rank(revops.clean_text('event_id')) }} as key_rank
+        coalesce(_deleted, false) as is_deleted_in_source
     from source
 ),
 
-final as (
+judged as (
     select
         renamed.*,
         case
             when renamed.event_id is null then 'missing_key'
+            when renamed._loaded_at is null then 'missing_load_time'
             when renamed.is_deleted_in_source then 'deleted_in_source'
-            when renamed.key_rank > 1 then 'duplicate_key'
             -- occurred_at is required: missing counts as unparseable
             when
                 {{ revops.has_unparseable_date(
                     ['renamed.occurred_at'], required=['renamed.occurred_at']
                 ) }}
                 then 'unparseable_date'
-        end as rejection_reason
+            when {{ revops.is_after_load('renamed.occurred_at', 'renamed._loaded_at') }}
+                then 'date_after_load'
+        end as row_defect
     from renamed
+),
+
+final as (
+    {{ revops.keep_latest_valid('judged', 'event_id') }}
 )
 
 select * from final

@@ -36,18 +36,17 @@ renamed as (
             false
         ) as is_missing_loss_reason,
         _loaded_at,
-        coalesce(_deleted, false) as is_deleted_in_source,
-        {{ revops.key_rank(revops.clean_text('opportunity_id')) }} as key_rank
+        coalesce(_deleted, false) as is_deleted_in_source
     from source
 ),
 
-final as (
+judged as (
     select
         renamed.*,
         case
             when renamed.opportunity_id is null then 'missing_key'
+            when renamed._loaded_at is null then 'missing_load_time'
             when renamed.is_deleted_in_source then 'deleted_in_source'
-            when renamed.key_rank > 1 then 'duplicate_key'
             -- created_at is required: missing counts as unparseable
             when
                 {{ revops.has_unparseable_date(
@@ -55,17 +54,25 @@ final as (
                     required=['renamed.created_at']
                 ) }}
                 then 'unparseable_date'
+            when {{ revops.is_after_load('renamed.created_at', 'renamed._loaded_at') }}
+                then 'date_after_load'
             -- amount and currency are optional until the deal qualifies as an opportunity
             -- (lifecycle rule): a currency is needed only with an amount
             when
                 currencies.currency_code is null
                 and (renamed.currency_code is not null or renamed.amount is not null)
                 then 'unknown_currency'
+            when {{ revops.is_out_of_range_amount('renamed.amount') }}
+                then 'amount_out_of_range'
             when renamed.amount < 0 then 'negative_amount'
-        end as rejection_reason
+        end as row_defect
     from renamed
     left join currencies
         on renamed.currency_code = currencies.currency_code
+),
+
+final as (
+    {{ revops.keep_latest_valid('judged', 'opportunity_id') }}
 )
 
 select * from final

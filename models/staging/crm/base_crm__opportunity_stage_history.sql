@@ -14,26 +14,31 @@ renamed as (
         entered_at as entered_at_raw,
         {{ revops.parse_timestamp('entered_at') }} as entered_at,
         _loaded_at,
-        coalesce(_deleted, false) as is_deleted_in_source,
-        {{ revops.key_rank(revops.clean_text('history_id')) }} as key_rank
+        coalesce(_deleted, false) as is_deleted_in_source
     from source
 ),
 
-final as (
+judged as (
     select
         renamed.*,
         case
             when renamed.history_id is null then 'missing_key'
+            when renamed._loaded_at is null then 'missing_load_time'
             when renamed.is_deleted_in_source then 'deleted_in_source'
-            when renamed.key_rank > 1 then 'duplicate_key'
             -- entered_at is required: missing counts as unparseable
             when
                 {{ revops.has_unparseable_date(
                     ['renamed.entered_at'], required=['renamed.entered_at']
                 ) }}
                 then 'unparseable_date'
-        end as rejection_reason
+            when {{ revops.is_after_load('renamed.entered_at', 'renamed._loaded_at') }}
+                then 'date_after_load'
+        end as row_defect
     from renamed
+),
+
+final as (
+    {{ revops.keep_latest_valid('judged', 'history_id') }}
 )
 
 select * from final

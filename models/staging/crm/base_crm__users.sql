@@ -23,18 +23,17 @@ renamed as (
         created_at as created_at_raw,
         {{ revops.parse_timestamp('created_at') }} as created_at,
         _loaded_at,
-        coalesce(_deleted, false) as is_deleted_in_source,
-        {{ revops.key_rank(revops.clean_text('user_id')) }} as key_rank
+        coalesce(_deleted, false) as is_deleted_in_source
     from source
 ),
 
-final as (
+judged as (
     select
         renamed.*,
         case
             when renamed.user_id is null then 'missing_key'
+            when renamed._loaded_at is null then 'missing_load_time'
             when renamed.is_deleted_in_source then 'deleted_in_source'
-            when renamed.key_rank > 1 then 'duplicate_key'
             when {{ revops.has_unparseable_date(['renamed.created_at']) }}
                 then 'unparseable_date'
             -- the quota is optional (AEs only): a currency is needed only with one
@@ -45,11 +44,17 @@ final as (
                     or renamed.monthly_quota_amount is not null
                 )
                 then 'unknown_currency'
+            when {{ revops.is_out_of_range_amount('renamed.monthly_quota_amount') }}
+                then 'amount_out_of_range'
             when renamed.monthly_quota_amount < 0 then 'negative_amount'
-        end as rejection_reason
+        end as row_defect
     from renamed
     left join currencies
         on renamed.quota_currency_code = currencies.currency_code
+),
+
+final as (
+    {{ revops.keep_latest_valid('judged', 'user_id') }}
 )
 
 select * from final

@@ -19,18 +19,17 @@ renamed as (
         impressions,
         clicks,
         _loaded_at,
-        coalesce(_deleted, false) as is_deleted_in_source,
-        {{ revops.key_rank(revops.clean_text('spend_id')) }} as key_rank
+        coalesce(_deleted, false) as is_deleted_in_source
     from source
 ),
 
-final as (
+judged as (
     select
         renamed.*,
         case
             when renamed.spend_id is null then 'missing_key'
+            when renamed._loaded_at is null then 'missing_load_time'
             when renamed.is_deleted_in_source then 'deleted_in_source'
-            when renamed.key_rank > 1 then 'duplicate_key'
             -- spend_date is required: missing counts as unparseable
             when
                 {{ revops.has_unparseable_date(
@@ -38,11 +37,17 @@ final as (
                 ) }}
                 then 'unparseable_date'
             when currencies.currency_code is null then 'unknown_currency'
+            when {{ revops.is_out_of_range_amount('renamed.spend_amount') }}
+                then 'amount_out_of_range'
             when renamed.spend_amount < 0 then 'negative_amount'
-        end as rejection_reason
+        end as row_defect
     from renamed
     left join currencies
         on renamed.currency_code = currencies.currency_code
+),
+
+final as (
+    {{ revops.keep_latest_valid('judged', 'spend_id') }}
 )
 
 select * from final

@@ -15,23 +15,28 @@ renamed as (
         occurred_at as occurred_at_raw,
         {{ revops.parse_timestamp('occurred_at') }} as occurred_at,
         _loaded_at,
-        coalesce(_deleted, false) as is_deleted_in_source,
-        {{ revops.key_rank(revops.clean_text('touch_id')) }} as key_rank
+        coalesce(_deleted, false) as is_deleted_in_source
     from source
 ),
 
-final as (
+judged as (
     select
         *,
         case
             when touch_id is null then 'missing_key'
+            when _loaded_at is null then 'missing_load_time'
             when is_deleted_in_source then 'deleted_in_source'
-            when key_rank > 1 then 'duplicate_key'
             -- occurred_at is required: missing counts as unparseable
             when {{ revops.has_unparseable_date(['occurred_at'], required=['occurred_at']) }}
                 then 'unparseable_date'
-        end as rejection_reason
+            when {{ revops.is_after_load('occurred_at', '_loaded_at') }}
+                then 'date_after_load'
+        end as row_defect
     from renamed
+),
+
+final as (
+    {{ revops.keep_latest_valid('judged', 'touch_id') }}
 )
 
 select * from final

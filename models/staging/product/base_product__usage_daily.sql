@@ -13,26 +13,29 @@ renamed as (
         active_users as active_user_count,
         events as event_count,
         _loaded_at,
-        coalesce(_deleted, false) as is_deleted_in_source,
-        {{ revops.key_rank(revops.clean_text('usage_id')) }} as key_rank
+        coalesce(_deleted, false) as is_deleted_in_source
     from source
 ),
 
-final as (
+judged as (
     select
         renamed.*,
         case
             when renamed.usage_id is null then 'missing_key'
+            when renamed._loaded_at is null then 'missing_load_time'
             when renamed.is_deleted_in_source then 'deleted_in_source'
-            when renamed.key_rank > 1 then 'duplicate_key'
             -- usage_date is required: missing counts as unparseable
             when
                 {{ revops.has_unparseable_date(
                     ['renamed.usage_date'], required=['renamed.usage_date']
                 ) }}
                 then 'unparseable_date'
-        end as rejection_reason
+        end as row_defect
     from renamed
+),
+
+final as (
+    {{ revops.keep_latest_valid('judged', 'usage_id') }}
 )
 
 select * from final

@@ -22,26 +22,32 @@ renamed as (
         {{ revops.parse_timestamp('solved_at') }} as solved_at,
         csat_score,
         _loaded_at,
-        coalesce(_deleted, false) as is_deleted_in_source,
-        {{ revops.key_rank(revops.clean_text('ticket_id')) }} as key_rank
+        coalesce(_deleted, false) as is_deleted_in_source
     from source
 ),
 
-final as (
+judged as (
     select
         *,
         case
             when ticket_id is null then 'missing_key'
+            when _loaded_at is null then 'missing_load_time'
             when is_deleted_in_source then 'deleted_in_source'
-            when key_rank > 1 then 'duplicate_key'
             -- opened_at is required: missing counts as unparseable
             when
                 {{ revops.has_unparseable_date(
                     ['opened_at', 'first_response_at', 'solved_at'], required=['opened_at']
                 ) }}
                 then 'unparseable_date'
-        end as rejection_reason
+            when {{ revops.is_after_load('opened_at', '_loaded_at') }}
+                then 'date_after_load'
+            when csat_score not between 1 and 5 then 'value_out_of_range'
+        end as row_defect
     from renamed
+),
+
+final as (
+    {{ revops.keep_latest_valid('judged', 'ticket_id') }}
 )
 
 select * from final
