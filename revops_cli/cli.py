@@ -250,7 +250,8 @@ def check(
     if junit_xml:
         write_junit(run, junit_xml)
     click.echo(check_text(run, fmt))
-    click.echo(f"Read {describe(published_run(project))}", err=fmt != "table")
+    if (build := published_run(project)) is not None:
+        click.echo(f"Read {describe(build)}", err=fmt != "table")
     if not run.ok:
         sys.exit(EXIT_CHECKS_FAILED)
 
@@ -513,7 +514,8 @@ def query(
     formats = {name: (m.format, m.unit) for name, m in result.metrics.items()}
     click.echo(metric_table(result.columns, result.rows, formats, fmt))
     # Which build answered: under the table, or on stderr where stdout is data.
-    click.echo(f"Read {describe(published_run(project))}", err=fmt != "table")
+    if (run := published_run(project)) is not None:
+        click.echo(f"Read {describe(run)}", err=fmt != "table")
     _DONE["fast_exit"] = True
 
 

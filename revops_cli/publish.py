@@ -297,8 +297,6 @@ def published_run(project: Project) -> dict[str, Any] | None:
     return {"run_id": row[0], "finished_at": finished, "git_commit": row[2]}
 
 
-def describe(run: dict[str, Any] | None) -> str:
+def describe(run: dict[str, Any]) -> str:
     """One line naming the build a reader reads."""
-    if run is None:
-        return "a build with no record (built in place, or before revops recorded builds)"
     return f"build {run['run_id']} (published {run['finished_at']}, commit {run['git_commit']})"

@@ -138,6 +138,9 @@ class DuckDBBackend:
 
         wh = connect(project, read_only=read_only)
         assert isinstance(wh, DuckDBWarehouse)
+        # A suite's query reads the warehouse, nothing else: no file, no ATTACH, no COPY,
+        # no environment (DuckDB refuses them for the rest of this connection's life).
+        wh.con.execute("set enable_external_access = false")
         return cls(wh.con)
 
     def locate(self, name: str, schema: str | None = None) -> Relation | None:

@@ -23,7 +23,13 @@ from revops_cli.checks.backends import (
     SqlBackend,
 )
 from revops_cli.checks.results import CheckRun, ExpectationResult, errored, from_gx, skipped
-from revops_cli.checks.sql import QueryError, batch_select, parse_query, render_query
+from revops_cli.checks.sql import (
+    QueryError,
+    batch_select,
+    check_relations,
+    parse_query,
+    render_query,
+)
 from revops_cli.checks.suites import ExpectationSpec, Suite, load_suites, suite_files
 from revops_cli.config import ProjectConfig
 from revops_cli.definitions import check_config
@@ -202,12 +208,14 @@ def run_suite(
     else:
         label = f"query:{suite.name}"
         missing: list[str] = []
+        named: set[str] = set()  # the relations ref() and source() gave: all it may read
 
         def ref(name: str) -> str:
             found = backend.locate(name)
             if found is None:
                 missing.append(name)
                 return name
+            named.add(found.table().sql(dialect="duckdb"))
             return found.table().sql(dialect="duckdb")
 
         def source(system: str, table: str) -> str:
@@ -215,6 +223,7 @@ def run_suite(
             if found is None:
                 missing.append(f"source {system}.{table}")
                 return f"{system}.{table}"
+            named.add(found.table().sql(dialect="duckdb"))
             return found.table().sql(dialect="duckdb")
 
         try:
@@ -225,6 +234,7 @@ def run_suite(
                 what = ", ".join(dict.fromkeys(missing))
                 return skipped(suite, label, f"skipped (model not built: {what})")
             query = parse_query(sql)
+            check_relations(query, named)
         except QueryError as exc:
             return [errored(suite, s, label, f"query: {exc.message}") for s in suite.expectations]
 

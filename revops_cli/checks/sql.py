@@ -100,6 +100,31 @@ def parse_query(sql: str, dialect: str = SOURCE_DIALECT) -> exp.Query:
     return statements[0]
 
 
+#: Functions a suite query may not call: they read files, the environment or the engine's
+#: settings, not the warehouse's relations.
+FORBIDDEN_FUNCTIONS = frozenset(
+    {"getenv", "current_setting", "glob", "read_blob", "read_text", "sniff_csv", "query",
+     "query_table", "load_aws_credentials"}
+)  # fmt: skip
+FORBIDDEN_PREFIXES = ("read_", "pragma_", "duckdb_", "pg_read", "pg_ls", "lo_", "dblink")
+
+
+def check_relations(query: exp.Query, allowed: set[str]) -> None:
+    """A suite query reads only the relations its ``ref()`` and ``source()`` named (and its
+    own CTEs), and calls no function that reads files, the environment or settings."""
+    ctes = {cte.alias_or_name.lower() for cte in query.find_all(exp.CTE)}
+    for node in query.walk():
+        if isinstance(node, exp.Table):
+            shown = node.sql(dialect=SOURCE_DIALECT)
+            own = not node.db and node.name.lower() in ctes
+            if not isinstance(node.this, exp.Identifier) or (shown not in allowed and not own):
+                raise QueryError(0, f"reads {shown}: a suite query reads ref() and source() only")
+        elif isinstance(node, exp.Func):
+            name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+            if name in FORBIDDEN_FUNCTIONS or name.startswith(FORBIDDEN_PREFIXES):
+                raise QueryError(0, f"function {name}() is not allowed in a suite query")
+
+
 def parse_condition(where: str) -> exp.Expression:
     return cast(exp.Expression, sqlglot.parse_one(where, read=SOURCE_DIALECT))
 
