@@ -201,8 +201,8 @@ def build(
             publish_on_warn=publish_on_warn,
             force_publish=force_publish,
         )
-    if junit_xml and summary.checks is not None:
-        write_junit(summary.checks, junit_xml)
+    if junit_xml:
+        write_junit(summary.checks, junit_xml, dbt=summary.dbt)
     text = build_and_checks_text(build_summary_text(summary, fmt), summary.checks, fmt)
     if fmt != "json":
         text += f"\n\n{publication_line(summary)}"

@@ -28,6 +28,10 @@ class NodeResult:
     seconds: float
     failures: int | None
     message: str | None
+    #: The node's file in the project (models/..., tests/...) and, once dbt has run it,
+    #: the SQL it ran (target/run/...): the line numbers of a database error count there.
+    path: str | None = None
+    compiled_path: str | None = None
 
 
 @dataclass
@@ -176,6 +180,8 @@ def run_dbt(
                 seconds=float(r.execution_time or 0.0),
                 failures=r.failures,
                 message=r.message,
+                path=getattr(node, "original_file_path", None),
+                compiled_path=_compiled_path(project, node),
             )
         )
     if not res.success and not result.nodes:
@@ -185,6 +191,27 @@ def run_dbt(
         more = f" and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""
         raise BuildFailed(f"dbt {command}: {len(result.failed)} node(s) failed: {names}{more}")
     return result
+
+
+def _compiled_path(project: Project, node: Any) -> str | None:
+    """Where dbt wrote the SQL it ran for ``node`` (relative to the project when inside it)."""
+    from revops_cli.project import target_dir
+
+    relative = getattr(node, "original_file_path", None)
+    package = getattr(node, "package_name", None)
+    if not relative or not package:
+        return None
+    base = target_dir(project.project_dir) / "run" / package
+    # A model or a singular test: its own file; a test declared in YAML: a file named
+    # after it (node.path) in a folder named after the YAML file.
+    candidates = [base / relative, base / relative / str(getattr(node, "path", ""))]
+    path = next((c for c in candidates if c.is_file()), None)
+    if path is None:
+        return None
+    try:
+        return str(path.relative_to(project.project_dir))
+    except ValueError:
+        return str(path)
 
 
 def release_duckdb() -> None:

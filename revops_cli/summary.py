@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from revops_cli.build import BuildSummary
+from revops_cli.dbt_runner import NodeResult
 from revops_cli.errors import one_line
 from revops_cli.metrics.api import MetricStore
 from revops_cli.project import Project
@@ -35,6 +36,8 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
                         "status": n.status,
                         "failures": n.failures,
                         "message": n.message,
+                        "path": n.path,
+                        "compiled_path": n.compiled_path,
                     }
                     for n in summary.dbt.failed
                 ],
@@ -90,11 +93,7 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
             )
         )
         # The database's message in full (its cause comes last), one node per line.
-        parts.append(
-            "\n".join(
-                f"{n.name}: {one_line(n.message or '', limit=100_000)}" for n in summary.dbt.failed
-            )
-        )
+        parts.append("\n".join(_failure_line(n) for n in summary.dbt.failed))
     if any(row[1] != "revops" for row in summary.sources):
         parts.append(
             render(
@@ -115,6 +114,15 @@ def build_summary_text(summary: BuildSummary, fmt: str) -> str:
     verdict = "PASSED" if summary.ok else f"FAILED ({len(summary.dbt.failed)} failing nodes)"
     parts.append(f"Build {verdict}")
     return "\n\n".join(parts)
+
+
+def _failure_line(node: NodeResult) -> str:
+    """A failed node: its file, the SQL dbt ran (where the database's LINE n counts), and the
+    database's message in full."""
+    where = ", ".join(
+        p for p in (node.path, node.compiled_path and f"ran {node.compiled_path}") if p
+    )
+    return f"{node.name} ({where}): {one_line(node.message or '', limit=100_000)}"
 
 
 def publication_line(summary: BuildSummary) -> str:

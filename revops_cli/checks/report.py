@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from revops_cli.checks.results import STATUSES, CheckRun, ExpectationResult
+from revops_cli.errors import one_line
 from revops_cli.render import render
+
+if TYPE_CHECKING:
+    from revops_cli.dbt_runner import BuildResult
 
 TABLE_COLUMNS = ["status", "suite", "expectation", "column", "unexpected", "%", "examples"]
 
@@ -112,45 +117,52 @@ def _csv(value: Any) -> Any:
     return value
 
 
-def write_junit(run: CheckRun, path: Path) -> Path:
-    """One <testsuite> per suite, one <testcase> per expectation; warnings in system-out."""
+def write_junit(run: CheckRun | None, path: Path, dbt: BuildResult | None = None) -> Path:
+    """One JUnit file for a build: a <testsuite> of dbt's nodes (models, seeds, tests, unit
+    tests: one <testcase> each) when ``dbt`` is given, then one per expectation suite, one
+    <testcase> per expectation. Warnings go to system-out, in the CLI's words."""
+    cases: list[tuple[str, str, str, str, str]] = []  # suite, class, name, status, text
+    for n in dbt.nodes if dbt else []:
+        text = one_line(n.message or n.status, limit=100_000)
+        status = {"success": "pass", "runtime error": "error"}.get(n.status, n.status)
+        cases.append(("dbt", f"dbt.{n.resource_type}", n.name, status, text))
+    for r in run.results if run else []:
+        cases.append((r.suite, f"expectations.{r.suite}", r.expectation, r.status, _describe(r)))
+    seconds = (dbt.seconds if dbt else 0.0) + (run.seconds if run else 0.0)
     root = ET.Element(
         "testsuites",
-        name="revops expectations",
-        tests=str(len(run.results)),
-        failures=str(sum(r.status == "fail" for r in run.results)),
-        errors=str(sum(r.status == "error" for r in run.results)),
-        skipped=str(sum(r.status == "skipped" for r in run.results)),
-        time=f"{run.seconds:.3f}",
-        timestamp=run.run_at.isoformat(timespec="seconds"),
+        {
+            "name": "revops build" if dbt else "revops expectations",
+            **_counts([c[3] for c in cases]),
+            "time": f"{seconds:.3f}",
+            "timestamp": (run.run_at if run else datetime.now(UTC)).isoformat(timespec="seconds"),
+        },
     )
-    for suite in run.suites():
-        results = _of(run, suite)
-        node = ET.SubElement(
-            root,
-            "testsuite",
-            name=suite,
-            tests=str(len(results)),
-            failures=str(sum(r.status == "fail" for r in results)),
-            errors=str(sum(r.status == "error" for r in results)),
-            skipped=str(sum(r.status == "skipped" for r in results)),
-        )
-        for r in results:
-            case = ET.SubElement(
-                node, "testcase", classname=f"expectations.{suite}", name=r.expectation
-            )
-            text = _describe(r)
-            if r.status == "fail":
-                ET.SubElement(case, "failure", message=text, type=r.expectation_type).text = text
-            elif r.status == "error":
-                ET.SubElement(case, "error", message=text, type=r.expectation_type).text = text
-            elif r.status == "skipped":
-                ET.SubElement(case, "skipped", message=r.message or "skipped")
-            elif r.status == "warn":
+    for suite in dict.fromkeys(c[0] for c in cases):
+        mine = [c for c in cases if c[0] == suite]
+        node = ET.SubElement(root, "testsuite", {"name": suite, **_counts([c[3] for c in mine])})
+        for _, classname, name, status, text in mine:
+            case = ET.SubElement(node, "testcase", classname=classname, name=name)
+            if status == "fail":
+                ET.SubElement(case, "failure", message=text).text = text
+            elif status == "error":
+                ET.SubElement(case, "error", message=text).text = text
+            elif status == "skipped":
+                ET.SubElement(case, "skipped", message=text or "skipped")
+            elif status == "warn":
                 ET.SubElement(case, "system-out").text = f"warning: {text}"
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
     return path
+
+
+def _counts(statuses: list[str]) -> dict[str, str]:
+    return {
+        "tests": str(len(statuses)),
+        "failures": str(statuses.count("fail")),
+        "errors": str(statuses.count("error")),
+        "skipped": str(statuses.count("skipped")),
+    }
 
 
 def _describe(r: ExpectationResult) -> str:

@@ -250,6 +250,11 @@ def test_a_failing_dbt_test_exits_1_and_names_it(
     [failed] = summary["failed"]
     assert failed["name"].startswith("accepted_values_stg_billing__subscriptions_status")
     assert failed["failures"] == 1
+    # Where to look: the YAML that declares the test, and the SQL dbt ran for it.
+    assert failed["path"] == "models/staging/billing/_billing__models.yml"
+    ran = Path(failed["compiled_path"])
+    ran = ran if ran.is_absolute() else Path(__file__).resolve().parents[2] / ran
+    assert "paused" not in ran.read_text() and "stg_billing__subscriptions" in ran.read_text()
 
 
 def test_a_selection_matching_nothing_exits_2(built: tuple[Path, dict[str, Any]]) -> None:

@@ -316,6 +316,35 @@ def test_junit_xml(tmp_path: Path) -> None:
     assert "e.g. C3, C5" in (failure.get("message") or "")
 
 
+def test_one_junit_file_holds_dbt_nodes_and_expectations(tmp_path: Path) -> None:
+    from revops_cli.dbt_runner import BuildResult, NodeResult
+
+    def node(name: str, kind: str, status: str, message: str | None = None) -> NodeResult:
+        return NodeResult(f"{kind}.revops.{name}", name, kind, status, 0.1, None, message)
+
+    dbt = BuildResult(
+        ["build"],
+        [
+            node("stg_contacts", "model", "success"),
+            node("unique_stg_contacts_contact_id", "test", "pass"),
+            node("not_null_stg_contacts_email", "test", "fail", "Got 2 results"),
+            node("accepted_values_stg_contacts_source", "test", "warn", "Got 1 result"),
+            node("fct_later", "model", "skipped"),
+        ],
+    )
+    project = make_project(tmp_path, {"contacts": CONTACT_SUITE})
+    run = run_checks(project, store=False, docs=False)
+    root = ET.parse(write_junit(run, tmp_path / "j.xml", dbt=dbt)).getroot()
+    # 5 dbt nodes + 4 expectations; a failing dbt test and a failing expectation.
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("9", "2", "1")
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert list(suites) == ["dbt", "contacts"]
+    [failure] = suites["dbt"].iter("failure")
+    assert failure.text == "Got 2 results"
+    [warned] = suites["dbt"].iter("system-out")
+    assert warned.text == "warning: Got 1 result"
+
+
 def test_no_network_is_touched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the checks tried to reach the network")
