@@ -122,7 +122,8 @@ def _failure_line(node: NodeResult) -> str:
     where = ", ".join(
         p for p in (node.path, node.compiled_path and f"ran {node.compiled_path}") if p
     )
-    return f"{node.name} ({where}): {one_line(node.message or '', limit=100_000)}"
+    where = f" ({where})" if where else ""
+    return f"{node.name}{where}: {one_line(node.message or '', limit=100_000)}"
 
 
 def publication_line(summary: BuildSummary) -> str:

@@ -330,6 +330,9 @@ def contract_files() -> dict[Path, str]:
             files[VALIDATION_DIR / f"{t.accepted_model}.sql"] = validation_model(t)
     files[VALIDATION_DIR / "_validation__models.yml"] = validation_yaml()
     files[Path("docs/connectors.md")] = connectors_doc()
+    from revops_cli.clidoc import reference  # the CLI imports the contract: import late
+
+    files[Path("docs/cli.md")] = reference()
     return files
 
 

@@ -88,9 +88,16 @@ def test_a_failed_node_shows_the_database_message_in_full() -> None:
 
     cause = "Conversion Error: Could not convert string 'abc' to INT32 (the cause comes last)"
     message = "Runtime Error in model fct_x (models/marts/fct_x.sql)\n  " + "x" * 200 + cause
-    node = NodeResult("model.revops.fct_x", "fct_x", "model", "error", 0.1, None, message)
+    ran = "target/run/revops/models/marts/fct_x.sql"
+    node = NodeResult(
+        "model.revops.fct_x", "fct_x", "model", "error", 0.1, None, message,
+        path="models/marts/fct_x.sql", compiled_path=ran,
+    )  # fmt: skip
     text = build_summary_text(BuildSummary(BuildResult(["build"], [node])), "table")
-    assert f"fct_x: Runtime Error in model fct_x (models/marts/fct_x.sql) {'x' * 200}" in text
+    assert (
+        f"fct_x (models/marts/fct_x.sql, ran {ran}): "
+        f"Runtime Error in model fct_x (models/marts/fct_x.sql) {'x' * 200}"
+    ) in text
     assert text.count(cause) == 1
 
 
@@ -109,3 +116,30 @@ def test_grain_and_dialect_are_choices(args: list[str], option: str) -> None:
     assert result.exit_code == 2
     assert f"Invalid value for '{option}'" in result.stderr
     assert ("'fiscal_year'" if option == "--grain" else "'snowflake'") in result.stderr
+
+
+def test_the_readme_command_table_names_every_command_and_no_other() -> None:
+    """The README's table of commands and the CLI agree (docs/cli.md, the full reference,
+    is generated from --help and checked by test_contract)."""
+    import re
+
+    from revops_cli.cli import cli
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("## The commands", 1)[1].split("\n\n", 2)[1]
+    named = set(re.findall(r"^\| `revops ([a-z]+)", table, flags=re.M))
+    assert named == set(cli.commands), named ^ set(cli.commands)
+    assert "(docs/cli.md)" in readme
+
+
+def test_the_cli_reference_is_every_commands_help() -> None:
+    from click.testing import CliRunner
+
+    from revops_cli.cli import cli
+    from revops_cli.clidoc import reference
+
+    text = reference()
+    for args in (["build"], ["metrics", "list"], ["definitions", "validate"]):
+        help_text = CliRunner().invoke(cli, [*args, "--help"], terminal_width=96).output
+        first_option = next(line for line in help_text.splitlines() if "--" in line)
+        assert first_option.strip() in text, first_option
