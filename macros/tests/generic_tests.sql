@@ -23,3 +23,31 @@ where {{ column_name }} is not null
     and {{ column_name }} not in {{ revops.sql_list(revops.rejection_reasons()) }}
 
 {% endtest %}
+
+
+{#- Rows in = rows out: every accepted row of `accepted` is a row of the mart, and the mart
+    has no row the accepted relation does not (keys compared both ways). A failing row is a
+    key lost on the way, or invented. -#}
+{% test revops_reconciles_with(model, key, accepted, accepted_key=none) %}
+    {%- set accepted_key = accepted_key or key %}
+    select
+        coalesce(mart.{{ key }}, source.{{ accepted_key }}) as key_value,
+        case when mart.{{ key }} is null then 'lost' else 'invented' end as problem
+    from {{ model }} as mart
+    full outer join {{ accepted }} as source
+        on mart.{{ key }} = source.{{ accepted_key }}
+    where mart.{{ key }} is null or source.{{ accepted_key }} is null
+{% endtest %}
+
+
+{#- Rows in = rows out + rows explained, for a mart that merges rows: the merged counts
+    (`column_name`, e.g. crm_record_count) add up to the accepted rows. -#}
+{% test revops_merged_rows_add_up(model, column_name, accepted) %}
+    select merged, arrived
+    from (
+        select
+            (select coalesce(sum({{ column_name }}), 0) from {{ model }}) as merged,
+            (select count(*) from {{ accepted }}) as arrived
+    ) as counts
+    where merged <> arrived
+{% endtest %}

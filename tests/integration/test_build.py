@@ -347,3 +347,28 @@ def test_plain_dbt_finds_the_shipped_profile(project_dir: Path, tmp_path: Path) 
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "stg_crm__contacts" in proc.stdout.split()
+
+
+def test_a_mart_that_loses_or_invents_a_row_fails_its_reconciliation(
+    built: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    from revops_cli.dbt_runner import run_dbt
+
+    db = tmp_path / "revops.duckdb"
+    shutil.copy(built[0], db)
+    c = duckdb.connect(str(db))
+    (lost,) = c.execute("select min(invoice_id) from marts.fct_invoices").fetchone()  # type: ignore[misc]
+    c.execute("delete from marts.fct_invoices where invoice_id = ?", [lost])
+    c.execute("update marts.dim_contacts set crm_record_count = crm_record_count + 1 where "
+              "contact_id = (select min(contact_id) from marts.dim_contacts)")  # fmt: skip
+    c.close()
+    result = run_dbt(
+        Project.resolve(database=db),
+        "test",
+        ["--select", "test_name:revops_reconciles_with test_name:revops_merged_rows_add_up"],
+        raise_on_failure=False,
+    )
+    failed = {n.name.split("_", 3)[-1][:40]: n.failures for n in result.failed}
+    assert [n.failures for n in result.failed if "fct_invoices" in n.name] == [1]
+    assert [n.failures for n in result.failed if "dim_contacts" in n.name] == [1]
+    assert len(result.failed) == 2, failed
