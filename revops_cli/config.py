@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from revops_cli.errors import ConfigError, one_line
+from revops_cli.yamlpos import read_text
 
 if TYPE_CHECKING:
     from revops_cli.contract.sources import SourceConfig
@@ -40,7 +41,7 @@ def read_project_file(project_dir: Path) -> tuple[Path, str, dict[str, Any]]:
         st = path.stat()
         key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         if key not in _FILES:
-            text = path.read_text()
+            text = read_text(path)
             _FILES[key] = (text, _parse_project(path, text))
     except OSError as exc:
         raise ConfigError(f"no readable {PROJECT_FILE} in {project_dir}") from exc

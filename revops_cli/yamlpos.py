@@ -81,3 +81,25 @@ def duplicate_keys(path: Path, root: yaml.Node | None, where: str = "") -> list[
         elif isinstance(node, yaml.SequenceNode):
             stack += [(item, f"{prefix}[{i}]") for i, item in enumerate(node.value)]
     return sorted(problems)
+
+
+def read_text(path: Path) -> str:
+    """A file a user edits, as text: one clear error (ConfigError, with the position of a
+    byte that is not UTF-8) instead of a decode error or a folder's OSError."""
+    from revops_cli.errors import ConfigError
+
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{path} is a folder, not a file: rename or move it") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[exc.start]:02x}): "
+            "save the file as UTF-8"
+        ) from exc

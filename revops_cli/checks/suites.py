@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from revops_cli.errors import ConfigError, one_line
+from revops_cli.yamlpos import read_text
 
 SEVERITIES = ("error", "warn")
 DIMENSIONS = (
@@ -214,7 +215,7 @@ def load_suite(
 ) -> Suite:
     """Parse and check one suite file (see load_suites)."""
     try:
-        doc = yaml.load(path.read_text(), Loader=_LineLoader)
+        doc = yaml.load(read_text(path), Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark and "<stream end>" in str(exc.problem):

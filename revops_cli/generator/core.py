@@ -7,6 +7,7 @@ and memory stays bounded at any scale.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -142,8 +143,8 @@ def generate(
 ) -> GenerationResult:
     """Write the raw tables and the ground truth of a simulated business into ``database``,
     and the same business in each connector shape named in ``shapes`` (generator.shapes)."""
-    if scale <= 0:
-        raise ConfigError("--scale must be greater than 0")
+    if not math.isfinite(scale) or scale <= 0:
+        raise ConfigError(f"--scale must be a number greater than 0, got {scale}")
     if not 3 <= months <= 60:
         raise ConfigError("--months must be between 3 and 60")
     began = time.perf_counter()

@@ -36,7 +36,7 @@ from revops_cli.metrics.spec import (
     WindowRef,
     parse_window,
 )
-from revops_cli.yamlpos import Problem, duplicate_keys, locate, problem_at
+from revops_cli.yamlpos import Problem, duplicate_keys, locate, problem_at, read_text
 
 CATALOG_DIR = "metrics"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -338,7 +338,7 @@ def _load(
             Problem(project_dir / CATALOG_DIR, 1, 1, "metrics", "no metric files (*.yml)")
         )
     for path in files:
-        text = path.read_text()
+        text = read_text(path)
         try:
             root = yaml.compose(text, Loader=_LOADER)
             data = yaml.load(text, Loader=_LOADER)

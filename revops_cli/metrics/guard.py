@@ -124,6 +124,8 @@ def parse_expression(
         statements = sqlglot.parse(text, read=dialect)
     except (ParseError, TokenError) as exc:
         raise UnsafeExpression(f"{what}: cannot parse {text!r}: {_first_line(exc)}") from exc
+    except RecursionError as exc:  # thousands of nested parentheses
+        raise UnsafeExpression(f"{what}: nested too deeply to read") from exc
     found = [s for s in statements if s is not None]
     if len(found) != 1:
         raise UnsafeExpression(f"{what}: must be one expression, got {len(found)} statements")

@@ -17,6 +17,7 @@ import yaml
 
 from revops_cli.config import read_project_file
 from revops_cli.project import target_dir
+from revops_cli.yamlpos import read_text
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -72,7 +73,7 @@ def load_models(project_dir: Path) -> dict[str, Model]:
         models[sql.stem] = Model(sql.stem, _schema_for(config, parts, "main"), sql)
     for doc in sorted(root.rglob("*.yml")):
         try:
-            data = yaml.load(doc.read_text(), Loader=_LOADER) or {}
+            data = yaml.load(read_text(doc), Loader=_LOADER) or {}
         except yaml.YAMLError:
             continue
         for entry in data.get("models") or [] if isinstance(data, dict) else []:

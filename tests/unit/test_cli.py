@@ -40,7 +40,9 @@ def test_unknown_command_is_a_usage_error() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["generate", "--scale", "0"], "--scale must be greater than 0"),
+        (["generate", "--scale", "0"], "--scale must be a number greater than 0, got 0"),
+        (["generate", "--scale", "nan"], "--scale must be a number greater than 0, got nan"),
+        (["generate", "--scale", "inf"], "--scale must be a number greater than 0, got inf"),
         (["generate", "--months", "2"], "Invalid value for '--months'"),
         (["generate", "--start", "yesterday"], "Invalid value for '--start'"),
     ],
@@ -143,3 +145,85 @@ def test_the_cli_reference_is_every_commands_help() -> None:
         help_text = CliRunner().invoke(cli, [*args, "--help"], terminal_width=96).output
         first_option = next(line for line in help_text.splitlines() if "--" in line)
         assert first_option.strip() in text, first_option
+
+
+def _project_copy(tmp_path: Path) -> Path:
+    """The project's editable files (definitions, metrics, suites), in a folder of its own."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[2]
+    copy = tmp_path / "project"
+    copy.mkdir()
+    for name in ("dbt_project.yml", "profiles", "metrics", "seeds", "models"):
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, copy / name)
+        else:
+            shutil.copy(source, copy / name)
+    (copy / "tests" / "expectations").mkdir(parents=True)
+    shutil.copy(
+        root / "tests" / "expectations" / "stg_crm__contacts.yml",
+        copy / "tests" / "expectations" / "stg_crm__contacts.yml",
+    )
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("where", "content", "args", "first_line"),
+    [
+        (
+            "metrics/bad.yml",
+            b"metrics:\n  - name: caf\xe9\n",
+            ["metrics", "validate"],
+            "metrics/bad.yml:2:14: not UTF-8 text (byte 0xe9): save the file as UTF-8",
+        ),
+        (
+            "metrics/folder.yml",
+            None,
+            ["metrics", "validate"],
+            "metrics/folder.yml is a folder, not a file: rename or move it",
+        ),
+        (
+            "tests/expectations/bad.yml",
+            b"suite: x\nmodel: stg_crm__contacts\nexpectations:\n  - name: \xfe\n",
+            ["check"],
+            "tests/expectations/bad.yml:4:11: not UTF-8 text (byte 0xfe)",
+        ),
+        (
+            "dbt_project.yml",
+            b"\n# caf\xe9\n",
+            ["definitions", "validate"],
+            "dbt_project.yml:",
+        ),
+    ],
+)
+def test_a_file_that_is_not_utf8_text_or_not_a_file_is_one_line_exit_2(
+    tmp_path: Path, where: str, content: bytes | None, args: list[str], first_line: str
+) -> None:
+    project = _project_copy(tmp_path)
+    target = project / where
+    if content is None:
+        target.mkdir()
+    elif where == "dbt_project.yml":
+        target.write_bytes(target.read_bytes() + content)
+    else:
+        target.write_bytes(content)
+    options = ["--project-dir", str(project)]
+    if args == ["check"]:
+        options += ["--database", str(tmp_path / "x.duckdb")]
+        duckdb.connect(str(tmp_path / "x.duckdb")).close()
+    result = CliRunner().invoke(cli, [*args, *options])
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert line.count("\n") == 0 and "unexpected" not in line, line
+    assert first_line in line, line
+    if where == "dbt_project.yml":
+        assert "not UTF-8 text (byte 0xe9)" in line
+
+
+def test_a_filter_nested_thousands_deep_is_refused() -> None:
+    from revops_cli.metrics.guard import UnsafeExpression, parse_expression
+
+    deep = "(" * 3000 + "leads" + ")" * 3000 + " > 1"
+    with pytest.raises(UnsafeExpression, match="--where: nested too deeply to read"):
+        parse_expression(deep, ["leads"], what="--where")
