@@ -166,7 +166,13 @@ class Catalog:
 
     def leaf_columns(self, metric: Metric) -> list[str]:
         """Columns every leaf model of ``metric`` has (what an input filter may use)."""
-        sets = [set(self.models[m].columns) for leaf in self.leaves(metric) for m in _models(leaf)]
+        # An unknown model is reported on the metric that names it; here it adds nothing.
+        sets = [
+            set(self.models[m].columns)
+            for leaf in self.leaves(metric)
+            for m in _models(leaf)
+            if m in self.models
+        ]
         common = set.intersection(*sets) if sets else set()
         return sorted(common)
 

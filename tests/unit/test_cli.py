@@ -227,3 +227,18 @@ def test_a_filter_nested_thousands_deep_is_refused() -> None:
     deep = "(" * 3000 + "leads" + ")" * 3000 + " > 1"
     with pytest.raises(UnsafeExpression, match="--where: nested too deeply to read"):
         parse_expression(deep, ["leads"], what="--where")
+
+
+def test_a_misspelt_model_in_a_metric_is_located_not_a_key_error(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path)
+    funnel = project / "metrics" / "funnel.yml"
+    text = funnel.read_text()
+    assert "    model: fct_lead_funnel\n" in text
+    funnel.write_text(
+        text.replace("    model: fct_lead_funnel\n", "    model: fct_lead_funnelx\n", 1)
+    )
+    result = CliRunner().invoke(cli, ["metrics", "validate", "--project-dir", str(project)])
+    assert result.exit_code == 2, result.output
+    assert "unexpected" not in result.output
+    first = result.output.splitlines()[0]
+    assert first.endswith("no dbt model 'fct_lead_funnelx'; did you mean 'fct_lead_funnel'?")
