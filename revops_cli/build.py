@@ -13,7 +13,7 @@ from revops_cli import warehouse
 from revops_cli.config import ProjectConfig
 from revops_cli.dbt_runner import BuildResult, Progress, run_dbt
 from revops_cli.definitions import check_config
-from revops_cli.errors import ConfigError, DbtError
+from revops_cli.errors import ConfigError, DbtError, RevopsError
 from revops_cli.project import Project
 from revops_cli.publish import Run, Shadow, publish_mode
 
@@ -114,17 +114,24 @@ def build(
         where = shadow.project(project) if shadow else project
         try:
             summary = _build(where, config, select, full_refresh, dbt_vars, progress)
-        except DbtError as exc:
+            summary.mode = mode
+            if not summary.dbt.failed and checks:
+                from revops_cli.checks import run_checks
+
+                summary.checks = run_checks(where, dbt_vars=dbt_vars, as_of=as_of)
+        except RevopsError as exc:
             if shadow is None:
                 raise
             run.finish("failed", str(exc))
             shadow.record(run)
-            raise DbtError(f"{exc}; the last good build is still published") from exc
-        summary.mode = mode
-        if summary.dbt.failed == [] and checks:
-            from revops_cli.checks import run_checks
-
-            summary.checks = run_checks(where, dbt_vars=dbt_vars, as_of=as_of)
+            if isinstance(exc, DbtError):  # Ctrl-C, a compile error: say what readers see
+                kept = (
+                    "the last good build is still published"
+                    if project.database.exists()
+                    else "nothing was published"
+                )
+                raise DbtError(f"{exc}; {kept}") from exc
+            raise
         if shadow is not None:
             _gate(summary, run, publish_on_warn, force_publish)
             if run.status == "published":

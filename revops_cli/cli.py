@@ -16,7 +16,7 @@ import click
 
 from revops_cli import __version__
 from revops_cli.checks.options import check_options
-from revops_cli.errors import EXIT_CHECKS_FAILED, EXIT_USAGE, RevopsError
+from revops_cli.errors import EXIT_CHECKS_FAILED, EXIT_OK, EXIT_USAGE, RevopsError
 from revops_cli.params import (
     dialect_option,
     format_option,
@@ -736,7 +736,7 @@ def main() -> None:
     try:
         cli(prog_name="revops")
     except SystemExit as exc:
-        if exc.code in (0, None) and _DONE["fast_exit"]:
+        if exc.code in (EXIT_OK, None) and _DONE["fast_exit"]:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(0)
