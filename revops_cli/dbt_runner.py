@@ -90,7 +90,7 @@ def _node_from_event(data: Any) -> NodeResult:
     )
 
 
-def run_dbt(
+def run_dbt(  # noqa: C901
     project: Project,
     command: str,
     args: list[str] | None = None,

@@ -167,7 +167,7 @@ class Project:
         return open_duckdb(self.database, read_only=read_only)
 
 
-def _render(value: Any, key: str) -> Any:
+def _render(value: Any, key: str) -> Any:  # noqa: C901
     """Render dbt's profile Jinja in one value (``key`` names it in errors). A small renderer
     of dbt's own functions: dbt's would cost every command that reads a profile a dbt
     import (seconds)."""

@@ -92,7 +92,7 @@ def _metric_cell(value: Any, fmt: str) -> str:
     return f"{float(value):,.2f}"
 
 
-def metric_table(
+def metric_table(  # noqa: C901
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     formats: dict[str, tuple[str, str | None]],

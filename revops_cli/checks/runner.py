@@ -188,7 +188,7 @@ class _Sources:
         return self.backend.locate(table, source.schema)
 
 
-def run_suite(
+def run_suite(  # noqa: C901
     ctx: Any,
     backend: Backend,
     suite: Suite,

@@ -206,7 +206,7 @@ def load_suites(
     return suites
 
 
-def load_suite(
+def load_suite(  # noqa: C901
     path: Path,
     *,
     variables: Mapping[str, Any] | None = None,
@@ -305,7 +305,7 @@ def _names(path: Path, doc: _Map, key: str) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _expectation(path: Path, item: Any, line: int, refs: _References) -> ExpectationSpec:
+def _expectation(path: Path, item: Any, line: int, refs: _References) -> ExpectationSpec:  # noqa: C901
     if not isinstance(item, _Map):
         raise SuiteError(path, line, "an expectation is a mapping with 'expect:' and arguments")
     expect = item.get("expect")

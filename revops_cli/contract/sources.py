@@ -204,7 +204,7 @@ class SourceConfig:
         return self.adapter.name if self.adapter else NONE
 
 
-def resolve_sources(variables: Mapping[str, Any]) -> dict[str, SourceConfig]:
+def resolve_sources(variables: Mapping[str, Any]) -> dict[str, SourceConfig]:  # noqa: C901
     """Every system's source from the vars (``revops_sources``), checked: an unknown
     system or adapter, or an adapter of another system, is a ConfigError naming the key."""
     from revops_cli.contract import connectors  # noqa: F401 - registers the connectors

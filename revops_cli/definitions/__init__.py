@@ -59,7 +59,7 @@ def validate_definitions(
     return validate_config(config, overrides)
 
 
-def validate_config(
+def validate_config(  # noqa: C901
     config: ProjectConfig, overrides: dict[str, Any] | None = None
 ) -> list[Problem]:
     """Every mistake in the definitions in force, each where it was written: a key from

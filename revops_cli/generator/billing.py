@@ -105,7 +105,7 @@ def _month_starts(first: datetime, end: datetime) -> list[datetime]:
     return out
 
 
-def simulate_billing(
+def simulate_billing(  # noqa: C901
     ctx: Context, rng: np.random.Generator, won: dict[str, np.ndarray]
 ) -> BillingChunk:
     """Customers for the won deals of one chunk, and everything they do until the as-of date."""
@@ -291,7 +291,7 @@ def _write_subscriptions(
             )
 
 
-def _write_invoices(
+def _write_invoices(  # noqa: C901
     out: BillingChunk,
     rng: np.random.Generator,
     subs: list[Subscription],

@@ -101,7 +101,7 @@ class FunnelChunk:
         return self.tables.setdefault(key, Rows())
 
 
-def simulate_funnel(ctx: Context, rng: np.random.Generator, first: int, n: int) -> FunnelChunk:
+def simulate_funnel(ctx: Context, rng: np.random.Generator, first: int, n: int) -> FunnelChunk:  # noqa: C901
     """Simulate ``n`` leads with global indexes ``first .. first+n-1``."""
     out = FunnelChunk()
     D = ctx.days

@@ -319,7 +319,7 @@ def load_catalog(project_dir: Path, overrides: dict[str, Any] | None = None) -> 
     return catalog
 
 
-def _load(
+def _load(  # noqa: C901
     project_dir: Path, problems: list[Problem], overrides: dict[str, Any] | None = None
 ) -> Catalog:
     from revops_cli.definitions import load_definitions
@@ -401,7 +401,7 @@ def _load(
     return catalog
 
 
-def _check_references(
+def _check_references(  # noqa: C901
     catalog: Catalog, metric: Metric, path: Path, node: yaml.Node, problems: list[Problem]
 ) -> None:
     def report(keys: list[str | int], message: str) -> None:

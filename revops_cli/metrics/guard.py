@@ -97,7 +97,7 @@ def _describe(node: exp.Expr) -> str:
     return f"{node.key.replace('_', ' ')}"
 
 
-def parse_expression(
+def parse_expression(  # noqa: C901
     text: str,
     columns: Iterable[str],
     *,

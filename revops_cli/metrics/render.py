@@ -889,7 +889,7 @@ class Renderer:
 
     # --- one query -----------------------------------------------------------------------
 
-    def query(self) -> exp.Select:
+    def query(self) -> exp.Select:  # noqa: C901
         """The whole request as one statement: period_start, is_partial_period, the
         dimensions, one column per metric (counts as integers), within --start/--end."""
         stages: list[tuple[str, exp.Query]] = [

@@ -156,7 +156,7 @@ class _Export:
         entity = self.dimension(model, time)
         return f"{{{{ TimeDimension('{entity}__{time}', 'day') }}}} is not null"
 
-    def unsupported(self, metric: Metric) -> str | None:
+    def unsupported(self, metric: Metric) -> str | None:  # noqa: C901
         if isinstance(metric, Simple) and metric.time is None:
             return "no time column (MetricFlow measures need one)"
         if isinstance(metric, Conversion) and len(metric.steps) > 2 and not self.one_row(metric):
@@ -291,7 +291,7 @@ class _Export:
             numerator["alias"] = f"{metric.name}_numerator"
         return {"numerator": numerator, "denominator": denominator}
 
-    def metric(self, metric: Metric) -> dict[str, Any]:
+    def metric(self, metric: Metric) -> dict[str, Any]:  # noqa: C901
         out: dict[str, Any] = {
             "name": metric.name,
             "label": metric.label,

@@ -206,7 +206,7 @@ def test_balances_read_the_period_snapshot_and_snapshots_the_as_of_period(
             assert r["ar_over_30_days"] is None and r["stagnant_deals"] is None
 
 
-def test_metric_tables_equal_the_query_for_every_metric_and_month(
+def test_metric_tables_equal_the_query_for_every_metric_and_month(  # noqa: C901
     built: tuple[Path, dict[str, Any]], con: duckdb.DuckDBPyConnection, coverage: list[Any]
 ) -> None:
     catalog = load_catalog(PROJECT)
