@@ -15,7 +15,7 @@ from revops_cli.dbt_runner import BuildResult, Progress, run_dbt
 from revops_cli.definitions import check_config
 from revops_cli.errors import ConfigError, DbtError, RevopsError
 from revops_cli.project import Project
-from revops_cli.publish import Run, Shadow, publish_mode
+from revops_cli.publish import Run, SchemaSwap, Shadow, publish_mode, schema_suffix
 
 if TYPE_CHECKING:
     from revops_cli.checks.results import CheckRun
@@ -25,7 +25,7 @@ HASH_KEY_ENV = "REVOPS_EMAIL_HASH_KEY"
 
 REJECTED_SQL = """
 select source_system || '.' || source_table as source_table, raw_rows, accepted_rows, rejected_rows
-from data_quality.dq_row_reconciliation
+from data_quality{suffix}.dq_row_reconciliation
 order by source_system, source_table
 """
 
@@ -108,8 +108,16 @@ def build(
     config = ProjectConfig.load(project.project_dir, dbt_vars)
     check_config(config)
     mode = publish_mode(project)
+    if mode == "schema-swap" and select:
+        # A shadow schema holds only what this run built: swapping it in would drop the
+        # rest of the published schema. A selection builds in place.
+        mode = "in-place"
     run = Run.start(project, dbt_vars, select)
-    shadow = Shadow(project.database) if mode == "swap" else None
+    shadow: Shadow | SchemaSwap | None = None
+    if mode == "swap":
+        shadow = Shadow(project.database)
+    elif mode == "schema-swap":
+        shadow = SchemaSwap(project)
     with shadow or contextlib.nullcontext():
         where = shadow.project(project) if shadow else project
         try:
@@ -192,5 +200,6 @@ def _build(
         )
     built = {n.name for n in result.nodes if n.status == "success"}
     if "dq_row_reconciliation" in built and warehouse.can_query(project):
-        summary.reconciliation = warehouse.query(project, REJECTED_SQL)[1]
+        sql = REJECTED_SQL.format(suffix=schema_suffix())
+        summary.reconciliation = warehouse.query(project, sql)[1]
     return summary

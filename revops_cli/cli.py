@@ -169,14 +169,14 @@ def build(
     """Build the project: seeds, models and tests in one dbt invocation, the expectation
     suites (tests/expectations) on the result, then publish it when they pass.
 
-    On DuckDB the build writes a shadow copy of the database (.revops-build/ beside it)
-    and replaces the published file only when no model, test or error-severity
-    expectation fails and nothing warns (--publish-on-warn lets warnings through;
-    --force-publish anything). A failed, blocked or interrupted build leaves the last
-    published build untouched; every run is recorded in revops_meta.runs. Progress goes
-    to stderr (one live line on a terminal; failures as they happen, and every node with
-    --verbose), the summary to stdout, in every format. Exits 1 when something failed or
-    the build was not published.
+    On DuckDB the build writes a shadow copy of the database (.revops-build/ beside it),
+    on PostgreSQL shadow schemas (*__revops_build), and publishes them only when no model,
+    test or error-severity expectation fails and nothing warns (--publish-on-warn lets
+    warnings through; --force-publish anything). A failed, blocked or interrupted build
+    leaves the last published build untouched; every run is recorded in revops_meta.runs.
+    Progress goes to stderr (one live line on a terminal; failures as they happen, and
+    every node with --verbose), the summary to stdout, in every format. Exits 1 when
+    something failed or the build was not published.
 
     \b
     Example:

@@ -14,8 +14,9 @@ was. The shadow of the last unpublished build stays in ``.revops-build/`` for in
 Every run, published or not, is recorded in ``.revops-build/<database>.runs.jsonl``; each
 published file carries that history as ``revops_meta.runs``, its own run last.
 
-PostgreSQL, Spark and other adapters build in place (``publish_mode`` says which); the
-gate then decides only the exit code.
+PostgreSQL: the shadow is a set of schemas with a suffix (``SchemaSwap``), renamed into
+place in one transaction. A ``--select`` build there, Spark and other adapters build in
+place (``publish_mode`` says which); the gate then decides only the exit code.
 """
 
 from __future__ import annotations
@@ -37,6 +38,18 @@ from revops_cli.errors import DatabaseError, one_line
 from revops_cli.project import Project, open_duckdb
 
 SHADOW_DIR = ".revops-build"
+#: While a PostgreSQL build is written and audited, every schema dbt creates carries this
+#: suffix (macros/generate_schema_name.sql reads it from the environment).
+SCHEMA_SUFFIX_ENV = "REVOPS_SCHEMA_SUFFIX"
+BUILD_SUFFIX = "__revops_build"
+OLD_SUFFIX = "__revops_old"
+
+
+def schema_suffix() -> str:
+    """The suffix of the schemas being built and audited ('' outside a PostgreSQL build)."""
+    return os.environ.get(SCHEMA_SUFFIX_ENV, "")
+
+
 RUNS_TABLE = "revops_meta.runs"
 #: What became of a run. published: the gate passed (or was forced) and the build is what
 #: readers see; blocked: it failed the gate; failed: dbt could not finish (an error before
@@ -90,12 +103,16 @@ def git_commit(folder: Path) -> str | None:
 
 
 def publish_mode(project: Project) -> str:
-    """``swap`` (the DuckDB file) or ``in-place`` (every other adapter, and a DuckDB profile
-    whose ``path`` does not follow REVOPS_DUCKDB_PATH, so a shadow cannot be pointed at)."""
+    """``swap`` (the DuckDB file), ``schema-swap`` (PostgreSQL: shadow schemas renamed into
+    place) or ``in-place`` (every other adapter, and a DuckDB profile whose ``path`` does
+    not follow REVOPS_DUCKDB_PATH, so a shadow cannot be pointed at)."""
     from revops_cli.errors import ConfigError
 
     try:
-        if project.target_type() != "duckdb":
+        kind = project.target_type()
+        if kind == "postgres":
+            return "schema-swap"
+        if kind != "duckdb":
             return "in-place"
         probe = project.database.parent / SHADOW_DIR / project.database.name
         with _environment(replace(project, database=probe).environ()):
@@ -219,6 +236,125 @@ class Shadow:
     def write_runs_table(self, run: Run) -> None:
         """Write the run history, ``run`` last, into the shadow as revops_meta.runs."""
         write_runs_table(self.path, [*self.runs(), run])
+
+
+class SchemaSwap:
+    """Write-audit-publish on PostgreSQL: dbt builds every schema with BUILD_SUFFIX (the
+    environment carries it to dbt and to the checks), and ``publish`` renames the shadow
+    schemas over the published ones in one transaction, then drops the old ones (with
+    CASCADE: a view someone made on an old mart goes with it).
+
+    One build per database at a time (a session advisory lock, released when the
+    connection closes, even after a SIGKILL). Shadow schemas a blocked build left are
+    kept for inspection and dropped when the next build starts.
+    """
+
+    LOCK = "hashtext('revops build')"
+
+    def __init__(self, project: Project) -> None:
+        from revops_cli.warehouse import postgres_params
+
+        self.params = postgres_params(project.target_output())
+        self.folder = project.project_dir / SHADOW_DIR
+        self.runs_log = self.folder / f"postgres-{self.params.get('dbname')}.runs.jsonl"
+        self._wh: Any = None
+        self._saved: str | None = None
+
+    def __enter__(self) -> SchemaSwap:
+        from revops_cli.warehouse import PostgresWarehouse
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._wh = PostgresWarehouse.open(**self.params)
+        try:
+            [(locked,)] = self._wh.query(f"select pg_try_advisory_lock({self.LOCK})")[1]
+            if not locked:
+                raise DatabaseError(
+                    f"another revops build is building PostgreSQL database "
+                    f"{self.params.get('dbname')}: wait for it to finish, or stop it"
+                )
+            for schema in self._schemas(BUILD_SUFFIX) + self._schemas(OLD_SUFFIX):
+                self._wh.query(f'drop schema "{schema}" cascade')
+            self._carry_history()
+        except BaseException:
+            self._wh.close()
+            self._wh = None
+            raise
+        self._saved = os.environ.get(SCHEMA_SUFFIX_ENV)
+        os.environ[SCHEMA_SUFFIX_ENV] = BUILD_SUFFIX
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._saved is None:
+            os.environ.pop(SCHEMA_SUFFIX_ENV, None)
+        else:
+            os.environ[SCHEMA_SUFFIX_ENV] = self._saved
+        if self._wh is not None:
+            self._wh.close()  # releases the advisory lock
+            self._wh = None
+
+    def _schemas(self, suffix: str) -> list[str]:
+        _, rows = self._wh.query(
+            "select nspname from pg_namespace "
+            f"where right(nspname, {len(suffix)}) = '{suffix}' order by nspname"
+        )
+        return [str(r[0]) for r in rows]
+
+    def _carry_history(self) -> None:
+        """The expectation results accumulate across builds: the shadow starts with them."""
+        from revops_cli.checks.backends import RESULTS_SCHEMA, RESULTS_TABLE
+
+        _, found = self._wh.query(
+            "select 1 from information_schema.tables "
+            f"where table_schema = '{RESULTS_SCHEMA}' and table_name = '{RESULTS_TABLE}'"
+        )
+        if found:
+            shadow = f'"{RESULTS_SCHEMA}{BUILD_SUFFIX}"'
+            self._wh.query(f"create schema if not exists {shadow}")
+            self._wh.query(
+                f"create table {shadow}.{RESULTS_TABLE} as "
+                f"select * from {RESULTS_SCHEMA}.{RESULTS_TABLE}"
+            )
+
+    def project(self, project: Project) -> Project:
+        return project  # the same target: the suffix in the environment does the rest
+
+    def publish(self) -> None:
+        """Rename every shadow schema over its published one, in one transaction."""
+        statements = []
+        renamed = []
+        for shadow in self._schemas(BUILD_SUFFIX):
+            live = shadow[: -len(BUILD_SUFFIX)]
+            exists = self._wh.query(f"select 1 from pg_namespace where nspname = '{live}'")[1]
+            if exists:
+                statements.append(f'alter schema "{live}" rename to "{live}{OLD_SUFFIX}"')
+                renamed.append(f"{live}{OLD_SUFFIX}")
+            statements.append(f'alter schema "{shadow}" rename to "{live}"')
+        statements += [f'drop schema "{old}" cascade' for old in renamed]
+        self._wh.query("begin; " + "; ".join(statements) + "; commit")
+
+    def runs(self) -> list[Run]:
+        return read_runs(self.runs_log)
+
+    def record(self, run: Run) -> None:
+        with self.runs_log.open("a") as f:
+            f.write(json.dumps(asdict(run)) + "\n")
+
+    def write_runs_table(self, run: Run) -> None:
+        """The run history, ``run`` last, as revops_meta.runs in the shadow."""
+        schema = f'"revops_meta{BUILD_SUFFIX}"'
+        self._wh.query(f"create schema if not exists {schema}")
+        columns = ", ".join(f"{name} {kind}" for name, kind in RUN_COLUMNS)
+        self._wh.query(f"drop table if exists {schema}.runs")
+        self._wh.query(f"create table {schema}.runs ({columns})")
+        names = [name for name, _ in RUN_COLUMNS]
+        rows = [
+            [_timestamp(getattr(r, n)) if n.endswith("_at") else getattr(r, n) for n in names]
+            for r in [*self.runs(), run]
+        ]
+        with self._wh.con.cursor() as cur:
+            cur.executemany(
+                f"insert into {schema}.runs values ({', '.join('%s' for _ in names)})", rows
+            )
 
 
 def _wal(path: Path) -> Path:

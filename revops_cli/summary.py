@@ -11,7 +11,7 @@ from revops_cli.dbt_runner import NodeResult
 from revops_cli.errors import one_line
 from revops_cli.metrics.api import MetricStore
 from revops_cli.project import Project
-from revops_cli.publish import SHADOW_DIR
+from revops_cli.publish import BUILD_SUFFIX, SHADOW_DIR
 from revops_cli.render import render
 
 OK_STATUSES = ("success", "pass")
@@ -134,9 +134,10 @@ def publication_line(summary: BuildSummary) -> str:
     if run.status == "published":
         why = f" ({run.reason})" if run.reason else ""
         return f"Published build {run.run_id}{why}"
+    kept = f"the *{BUILD_SUFFIX} schemas" if summary.mode == "schema-swap" else f"{SHADOW_DIR}/"
     return (
         f"NOT published ({run.reason}): readers still see the last published build; "
-        f"this one is kept in {SHADOW_DIR}/ for inspection"
+        f"this one is kept in {kept} for inspection"
     )
 
 

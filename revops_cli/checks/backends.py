@@ -29,6 +29,15 @@ from revops_cli.errors import ConfigError, DatabaseError, one_line
 from revops_cli.project import Project
 
 RESULTS_SCHEMA = "data_quality"
+
+
+def results_schema() -> str:
+    """The results' schema: data_quality, or its shadow while a build is being audited."""
+    from revops_cli.publish import schema_suffix
+
+    return RESULTS_SCHEMA + schema_suffix()
+
+
 RESULTS_TABLE = "dq_expectation_results"
 #: The results table: (column, DuckDB type).
 RESULT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -77,7 +86,15 @@ class Relation:
 
     @property
     def display(self) -> str:
-        return ".".join(p for p in (self.database, self.schema, self.name) if p)
+        """The name people see and results record: the published one, also while a shadow
+        build is audited (its schema's suffix left out)."""
+        from revops_cli.publish import schema_suffix
+
+        suffix = schema_suffix()
+        schema = self.schema
+        if schema and suffix and schema.endswith(suffix):
+            schema = schema[: -len(suffix)]
+        return ".".join(p for p in (self.database, schema, self.name) if p)
 
     def table(self) -> exp.Table:
         return exp.table_(self.name, db=self.schema, catalog=self.database, quoted=True)
@@ -114,11 +131,20 @@ class Backend(Protocol):
 
 
 def _pick(name: str, found: Mapping[str | None, tuple[str, ...]], schema: str | None) -> Any:
+    from revops_cli.publish import schema_suffix
+
     if schema is not None:
         return (schema, found[schema]) if schema in found else None
     if not found:
         return None
+    suffix = schema_suffix()
+    if suffix:  # auditing a shadow build: its relations, not the published ones
+        shadow: dict[str | None, tuple[str, ...]] = {
+            s: c for s, c in found.items() if s and s.endswith(suffix)
+        }
+        found = shadow or found
     preferred = next((s for p, s in SCHEMA_BY_PREFIX.items() if name.startswith(p)), None)
+    preferred = f"{preferred}{suffix}" if preferred and suffix else preferred
     chosen = preferred if preferred in found else sorted(found, key=str)[0]
     return chosen, found[chosen]
 
@@ -165,10 +191,10 @@ class DuckDBBackend:
         return validate_frame(ctx, self._datasource, batch, gx_suite, fmt, df)
 
     def store(self, rows: Sequence[Mapping[str, Any]]) -> str:
-        name = f"{RESULTS_SCHEMA}.{RESULTS_TABLE}"
+        name = f"{results_schema()}.{RESULTS_TABLE}"
         cols = ", ".join(f"{c} {t}" for c, t in RESULT_COLUMNS)
         try:
-            self.con.execute(f"create schema if not exists {RESULTS_SCHEMA}")
+            self.con.execute(f"create schema if not exists {results_schema()}")
             self.con.execute(f"create table if not exists {name} ({cols})")
             for c, t in RESULT_COLUMNS:  # a table from an older revops gains new columns
                 self.con.execute(f"alter table {name} add column if not exists {c} {t}")
@@ -237,11 +263,11 @@ class SparkBackend:
         return validate_frame(ctx, self._datasource, batch, gx_suite, fmt, df)
 
     def store(self, rows: Sequence[Mapping[str, Any]]) -> str:
-        name = f"{RESULTS_SCHEMA}.{RESULTS_TABLE}"
+        name = f"{results_schema()}.{RESULTS_TABLE}"
         types = {"varchar": "string"}
         schema = ", ".join(f"{c} {types.get(t, t)}" for c, t in RESULT_COLUMNS)
         try:
-            self.wh.query(f"create schema if not exists {RESULTS_SCHEMA}")
+            self.wh.query(f"create schema if not exists {results_schema()}")
             self.wh.query(f"create table if not exists {name} ({schema}) using parquet")
             names = [c for c, _ in RESULT_COLUMNS]
             frame = self.wh.session.createDataFrame([[r[c] for c in names] for r in rows], schema)
@@ -321,7 +347,7 @@ class SqlBackend:
             "double": sa.Float,
         }
         # SQLite has no schemas: there the table is unqualified.
-        schema = None if self.engine.dialect.name == "sqlite" else RESULTS_SCHEMA
+        schema = None if self.engine.dialect.name == "sqlite" else results_schema()
         meta = sa.MetaData(schema=schema)
         table = sa.Table(
             RESULTS_TABLE, meta, *(sa.Column(c, types[t]()) for c, t in RESULT_COLUMNS)

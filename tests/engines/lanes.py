@@ -31,7 +31,10 @@ PROJECT_DIR = Path(
 SELECT = os.environ.get("REVOPS_ENGINE_SELECT") or None
 #: Schemas that are inputs or dbt's scratch space, not built relations; and the metric
 #: measures, CTEs of metric_wide on DuckDB (tables elsewhere): compared through it.
-NOT_BUILT = ("raw_*", "truth", "main", "public", "dbt_test__audit", "metric_measures")
+NOT_BUILT = (
+    *("raw_*", "truth", "main", "public", "dbt_test__audit", "metric_measures"),
+    "revops_meta",  # the history of the builds, not what they computed
+)
 #: Models that DuckDB inlines (ephemeral) and the other engines build as tables.
 EPHEMERAL_ON_DUCKDB = len(list((PROJECT_DIR / "models" / "metrics" / "measures").glob("*.sql")))
 #: Columns that record when a run happened, not what it computed.

@@ -41,6 +41,7 @@ from revops_cli.project import Project
 from revops_cli.warehouse import (
     DuckDBWarehouse,
     PostgresWarehouse,
+    fingerprint,
     load_raw,
     relations,
 )
@@ -333,3 +334,60 @@ def test_connector_fixtures_build_on_postgres_as_on_duckdb(
         wh.close()
     assert got == expected
     assert expected[-1][4:6] == (1, 12000.0) and expected[-1][6] == 1000.0
+
+
+def test_a_build_failing_its_gate_leaves_the_published_schemas_untouched(
+    pg_built: tuple[int, dict[str, Any], str],
+    pg: PostgresWarehouse,
+    profiles: Path,
+    tmp_path: Path,
+) -> None:
+    """Write-audit-publish on PostgreSQL: the build that passed was published by renaming
+    its shadow schemas into place; a build that fails its gate leaves the published
+    schemas as they were (its own stay, suffixed, for inspection); the next one publishes.
+    A --select build runs in place (a shadow schema holds only what it built)."""
+    if SELECT:
+        pytest.skip("REVOPS_ENGINE_SELECT narrows the builds: a selection builds in place")
+    assert pg_built[1]["publish"]["mode"] == "schema-swap"
+    assert pg_built[1]["publish"]["status"] == "published"
+    [(runs,)] = pg.query("select count(*) from revops_meta.runs where status = 'published'")[1]
+    assert runs >= 1
+    assert _suffixed(pg) == []
+
+    def published() -> Any:
+        return (
+            fingerprint(pg, "staging", "stg_billing__subscriptions"),
+            fingerprint(pg, "marts", "fct_mrr"),
+        )
+
+    before = published()
+    args = ["--profiles-dir", str(profiles), "--target", "postgres"]
+    args += ["--database", str(tmp_path / "unused.duckdb"), "--skip-checks"]
+    pg.query(
+        "create temp table paused as select * from raw_billing.subscriptions limit 1; "
+        "update paused set subscription_id = 'S-PAUSED', status = 'paused'; "
+        "insert into raw_billing.subscriptions select * from paused; drop table paused"
+    )
+    try:
+        code, summary, output = build_cli(args)
+        assert code == 1, output
+        assert summary["publish"]["status"] == "blocked", summary["publish"]
+        assert published() == before
+        assert "staging__revops_build" in _suffixed(pg)
+    finally:
+        pg.query("delete from raw_billing.subscriptions where subscription_id = 'S-PAUSED'")
+    code, summary, output = build_cli(args)
+    assert code == 0, output
+    assert summary["publish"]["status"] == "published"
+    assert published() == before
+    assert _suffixed(pg) == []
+    code, summary, output = build_cli([*args, "--select", "stg_crm__users"])
+    assert code == 0, output
+    assert summary["publish"]["mode"] == "in-place"
+
+
+def _suffixed(pg: PostgresWarehouse) -> list[str]:
+    _, rows = pg.query(
+        "select nspname from pg_namespace where nspname like '%\\_\\_revops\\_%' order by 1"
+    )
+    return [str(r[0]) for r in rows]
