@@ -130,7 +130,7 @@ def publication_line(summary: BuildSummary) -> str:
     """The last line of `revops build`: what readers now see."""
     run = summary.run
     if run is None:
-        return f"Built in place ({summary.mode}): readers see this build, passed or not"
+        return "Built in place: readers see this build as dbt wrote it, passed or not"
     if run.status == "published":
         why = f" ({run.reason})" if run.reason else ""
         return f"Published build {run.run_id}{why}"
