@@ -64,7 +64,8 @@ class Progress(Protocol):
 
 
 @contextmanager
-def _environ(extra: dict[str, str]) -> Iterator[None]:
+def environment(extra: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block, then put back what was there."""
     saved = {k: os.environ.get(k) for k in extra}
     os.environ.update(extra)
     try:
@@ -155,7 +156,7 @@ def run_dbt(  # noqa: C901
     began = time.perf_counter()
     env = {**project.environ(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     log = os.environ.get("DBT_LOG_PATH") or str(project.project_dir / "logs")
-    with _environ(env):
+    with environment(env):
         try:
             res = dbtRunner(callbacks=[on_event]).invoke(cli_args)
         except KeyboardInterrupt as exc:

@@ -28,7 +28,6 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,6 +105,7 @@ def publish_mode(project: Project) -> str:
     """``swap`` (the DuckDB file), ``schema-swap`` (PostgreSQL: shadow schemas renamed into
     place) or ``in-place`` (every other adapter, and a DuckDB profile whose ``path`` does
     not follow REVOPS_DUCKDB_PATH, so a shadow cannot be pointed at)."""
+    from revops_cli.dbt_runner import environment
     from revops_cli.errors import ConfigError
 
     try:
@@ -115,28 +115,29 @@ def publish_mode(project: Project) -> str:
         if kind != "duckdb":
             return "in-place"
         probe = project.database.parent / SHADOW_DIR / project.database.name
-        with _environment(replace(project, database=probe).environ()):
+        with environment(replace(project, database=probe).environ()):
             path = project.target_output().get("path")
     except ConfigError:
         return "in-place"
     return "swap" if path and Path(str(path)).resolve() == probe.resolve() else "in-place"
 
 
-@contextlib.contextmanager
-def _environment(extra: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in extra}
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+class _RunLog:
+    """The runs recorded for one database, in a JSON-lines file."""
+
+    runs_log: Path
+
+    def runs(self) -> list[Run]:
+        """Every run recorded, oldest first."""
+        return read_runs(self.runs_log)
+
+    def record(self, run: Run) -> None:
+        """Append a finished run to the log."""
+        with self.runs_log.open("a") as f:
+            f.write(json.dumps(asdict(run)) + "\n")
 
 
-class Shadow:
+class Shadow(_RunLog):
     """The shadow copy of a DuckDB database a build writes, and its publication.
 
     Entering takes the build lock (one build per database), holds the published file
@@ -222,23 +223,12 @@ class Shadow:
             os.fsync(fd)
             os.close(fd)
 
-    # --- the runs -------------------------------------------------------------------
-
-    def runs(self) -> list[Run]:
-        """Every run recorded beside this database, oldest first."""
-        return read_runs(self.runs_log)
-
-    def record(self, run: Run) -> None:
-        """Append a finished run to the log."""
-        with self.runs_log.open("a") as f:
-            f.write(json.dumps(asdict(run)) + "\n")
-
     def write_runs_table(self, run: Run) -> None:
         """Write the run history, ``run`` last, into the shadow as revops_meta.runs."""
         write_runs_table(self.path, [*self.runs(), run])
 
 
-class SchemaSwap:
+class SchemaSwap(_RunLog):
     """Write-audit-publish on PostgreSQL: dbt builds every schema with BUILD_SUFFIX (the
     environment carries it to dbt and to the checks), and ``publish`` renames the shadow
     schemas over the published ones in one transaction, then drops the old ones (with
@@ -331,13 +321,6 @@ class SchemaSwap:
             statements.append(f'alter schema "{shadow}" rename to "{live}"')
         statements += [f'drop schema "{old}" cascade' for old in renamed]
         self._wh.query("begin; " + "; ".join(statements) + "; commit")
-
-    def runs(self) -> list[Run]:
-        return read_runs(self.runs_log)
-
-    def record(self, run: Run) -> None:
-        with self.runs_log.open("a") as f:
-            f.write(json.dumps(asdict(run)) + "\n")
 
     def write_runs_table(self, run: Run) -> None:
         """The run history, ``run`` last, as revops_meta.runs in the shadow."""
