@@ -41,7 +41,8 @@ class BuildSummary:
     sources: list[tuple[str, str, str, int, str]] = field(default_factory=list)
     #: The expectation suites' run on the build (None: skipped, or dbt failed).
     checks: CheckRun | None = None
-    #: swap (a shadow file replaces the published one) or in-place.
+    #: swap (a shadow file replaces the published DuckDB file), schema-swap (shadow
+    #: schemas renamed over the published PostgreSQL ones) or in-place.
     mode: str = "in-place"
     #: The run as recorded; its status says whether the build was published.
     run: Run | None = None
@@ -102,8 +103,9 @@ def build(
     """Build the project (or a selection) with one dbt invocation, run the expectation
     suites on it, and publish it when the gate passes: no failing node or error-severity
     expectation, and no warning unless ``publish_on_warn``. ``force_publish`` publishes
-    whatever the gate says (an emergency). On DuckDB the build happens on a shadow copy,
-    so a failed, blocked or interrupted build leaves the published database untouched."""
+    whatever the gate says (an emergency). On DuckDB the build happens on a shadow copy of
+    the file, on PostgreSQL in shadow schemas, so a failed, blocked or interrupted build
+    leaves the published database untouched."""
     # A mistake in the definitions is a configuration error: say where, before dbt runs.
     config = ProjectConfig.load(project.project_dir, dbt_vars)
     check_config(config)
@@ -135,7 +137,7 @@ def build(
             if isinstance(exc, DbtError):  # Ctrl-C, a compile error: say what readers see
                 kept = (
                     "the last good build is still published"
-                    if project.database.exists()
+                    if mode == "schema-swap" or project.database.exists()
                     else "nothing was published"
                 )
                 raise DbtError(f"{exc}; {kept}") from exc
