@@ -132,11 +132,19 @@ def test_a_build_that_warns_is_published_only_when_asked(
     assert f"Read build {logged[-1]['run_id']}" in query.stderr
 
 
+CTRL_C_AWARE = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from revops_cli.cli import main; main()"
+)
+
+
 def _start_build(db: Path, tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     err = tmp_path / "build.err"
     proc = subprocess.Popen(
         [
-            *(sys.executable, "-c", "from revops_cli.cli import main; main()"),
+            # Ctrl-C as a terminal delivers it: a process started in the background of a
+            # script (as CI may start this one) inherits SIGINT ignored; restore Python's.
+            *(sys.executable, "-c", CTRL_C_AWARE),
             *("build", "--database", str(db), "--skip-checks"),
         ],
         stdout=subprocess.DEVNULL,
