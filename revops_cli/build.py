@@ -129,18 +129,23 @@ def build(
                 from revops_cli.checks import run_checks
 
                 summary.checks = run_checks(where, dbt_vars=dbt_vars, as_of=as_of)
-        except RevopsError as exc:
+        except (RevopsError, KeyboardInterrupt) as exc:
             if shadow is None:
                 raise
-            run.finish("failed", str(exc))
+            run.finish("failed", str(exc) or "interrupted (Ctrl-C)")
             shadow.record(run)
-            if isinstance(exc, DbtError):  # Ctrl-C, a compile error: say what readers see
+            error: Exception = (  # Ctrl-C during the suites: dbt had finished
+                DbtError("revops build interrupted (Ctrl-C) during the checks")
+                if isinstance(exc, KeyboardInterrupt)
+                else exc
+            )
+            if isinstance(error, DbtError):  # Ctrl-C, a compile error: say what readers see
                 kept = (
                     "the last good build is still published"
                     if mode == "schema-swap" or project.database.exists()
                     else "nothing was published"
                 )
-                raise DbtError(f"{exc}; {kept}") from exc
+                raise DbtError(f"{error}; {kept}") from exc
             raise
         if shadow is not None:
             _gate(summary, run, publish_on_warn, force_publish)
@@ -157,10 +162,15 @@ def _gate(summary: BuildSummary, run: Run, publish_on_warn: bool, force: bool) -
     failing = len(summary.dbt.failed) + (len(summary.checks.failed) if summary.checks else 0)
     if failing:
         reason = f"{failing} failing test(s), model(s) or expectation(s)"
+    elif not summary.ok:  # e.g. the suites found nothing to check
+        reason = "the expectation suites did not pass"
     elif summary.warnings and not publish_on_warn:
         reason = f"{summary.warnings} warning(s) (--publish-on-warn publishes a build that warns)"
     else:
-        run.finish("published", f"{summary.warnings} warning(s)" if summary.warnings else "")
+        notes = [f"{summary.warnings} warning(s)"] if summary.warnings else []
+        if summary.checks is None:
+            notes.append("without the expectation suites (--skip-checks)")
+        run.finish("published", "; ".join(notes))
         return
     if force:
         run.finish("published", f"forced despite {reason}")

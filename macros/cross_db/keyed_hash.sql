@@ -4,8 +4,8 @@
     which anyone can reverse with a dictionary of addresses, and `revops build` says so.
     The key is part of the SQL dbt compiles into target/: keep target/ private. -#}
 {% macro keyed_hash(expression) -%}
-    {%- set key = env_var('REVOPS_EMAIL_HASH_KEY', '') | replace("'", "''") -%}
-    {{ return(adapter.dispatch('keyed_hash', 'revops')("'" ~ key ~ "' || " ~ expression)) }}
+    {%- set key = revops.string_literal(env_var('REVOPS_EMAIL_HASH_KEY', '')) -%}
+    {{ return(adapter.dispatch('keyed_hash', 'revops')(key ~ ' || ' ~ expression)) }}
 {%- endmacro %}
 
 {% macro default__keyed_hash(text) -%}
@@ -22,4 +22,18 @@
 
 {% macro spark__keyed_hash(text) -%}
     sha2({{ text }}, 256)
+{%- endmacro %}
+
+
+{#- Text as a SQL string literal of the target's dialect (Spark reads backslash escapes). -#}
+{% macro string_literal(text) -%}
+    {{ return(adapter.dispatch('string_literal', 'revops')(text)) }}
+{%- endmacro %}
+
+{% macro default__string_literal(text) -%}
+    {{ return("'" ~ (text | replace("'", "''")) ~ "'") }}
+{%- endmacro %}
+
+{% macro spark__string_literal(text) -%}
+    {{ return("'" ~ (text | replace("\\", "\\\\") | replace("'", "\\'")) ~ "'") }}
 {%- endmacro %}

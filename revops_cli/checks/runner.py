@@ -293,12 +293,15 @@ def _run_batch(
     import great_expectations as gxm
 
     columns = _columns(suite, specs, relation)
-    select = batch_select(
-        relation=relation.table() if relation is not None else None,
-        query=query,
-        columns=columns or None,
-        where=where,
-    )
+    try:
+        select = batch_select(
+            relation=relation.table() if relation is not None else None,
+            query=query,
+            columns=columns or None,
+            where=where,
+        )
+    except QueryError as exc:
+        return [errored(suite, s, label, exc.message) for s in specs]
     batch = Batch(suite, name, specs, select, relation, where, columns)
     gx_suite = ctx.suites.add(gxm.ExpectationSuite(name=name, meta={"where": where}))
     for spec in specs:

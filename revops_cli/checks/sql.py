@@ -104,9 +104,13 @@ def parse_query(sql: str, dialect: str = SOURCE_DIALECT) -> exp.Query:
 #: settings, not the warehouse's relations.
 FORBIDDEN_FUNCTIONS = frozenset(
     {"getenv", "current_setting", "glob", "read_blob", "read_text", "sniff_csv", "query",
-     "query_table", "load_aws_credentials"}
+     "query_table", "load_aws_credentials", "query_to_xml", "table_to_xml", "cursor_to_xml",
+     "schema_to_xml", "database_to_xml", "reflect", "java_method", "pg_stat_file"}
 )  # fmt: skip
-FORBIDDEN_PREFIXES = ("read_", "pragma_", "duckdb_", "pg_read", "pg_ls", "lo_", "dblink")
+FORBIDDEN_PREFIXES = (
+    *("read_", "pragma_", "duckdb_", "pg_read", "pg_ls", "lo_", "dblink"),
+    *("query_to_xml", "table_to_xml", "schema_to_xml", "database_to_xml"),
+)
 
 
 def check_relations(query: exp.Query, allowed: set[str]) -> None:
@@ -115,7 +119,10 @@ def check_relations(query: exp.Query, allowed: set[str]) -> None:
     ctes = {cte.alias_or_name.lower() for cte in query.find_all(exp.CTE)}
     for node in query.walk():
         if isinstance(node, exp.Table):
-            shown = node.sql(dialect=SOURCE_DIALECT)
+            # The relation, without the alias a join gives it (`from ref('x') as o`).
+            bare = node.copy()
+            bare.set("alias", None)
+            shown = bare.sql(dialect=SOURCE_DIALECT)
             own = not node.db and node.name.lower() in ctes
             if not isinstance(node.this, exp.Identifier) or (shown not in allowed and not own):
                 raise QueryError(0, f"reads {shown}: a suite query reads ref() and source() only")
@@ -126,7 +133,17 @@ def check_relations(query: exp.Query, allowed: set[str]) -> None:
 
 
 def parse_condition(where: str) -> exp.Expression:
-    return cast(exp.Expression, sqlglot.parse_one(where, read=SOURCE_DIALECT))
+    """A suite's ``where:``: a condition on the rows it validates, reading no other
+    relation (no subquery) and calling no function a suite query may not call."""
+    condition = cast(exp.Expression, sqlglot.parse_one(where, read=SOURCE_DIALECT))
+    if any(isinstance(n, exp.Query | exp.Table) for n in condition.walk()):
+        raise QueryError(0, f"where: {where!r} reads another relation: a condition only")
+    for node in condition.walk():
+        if isinstance(node, exp.Func):
+            name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+            if name in FORBIDDEN_FUNCTIONS or name.startswith(FORBIDDEN_PREFIXES):
+                raise QueryError(0, f"where: function {name}() is not allowed")
+    return condition
 
 
 def batch_select(

@@ -384,6 +384,7 @@ def test_a_build_failing_its_gate_leaves_the_published_schemas_untouched(
     code, summary, output = build_cli([*args, "--select", "stg_crm__users"])
     assert code == 0, output
     assert summary["publish"]["mode"] == "in-place"
+    assert _suffixed(pg) == []
 
 
 def _suffixed(pg: PostgresWarehouse) -> list[str]:

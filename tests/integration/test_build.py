@@ -359,6 +359,10 @@ def test_a_mart_that_loses_or_invents_a_row_fails_its_reconciliation(
     c = duckdb.connect(str(db))
     (lost,) = c.execute("select min(invoice_id) from marts.fct_invoices").fetchone()  # type: ignore[misc]
     c.execute("delete from marts.fct_invoices where invoice_id = ?", [lost])
+    c.execute(  # and one the accepted payments never had
+        "insert into marts.fct_payments select * replace ('P-INVENTED' as payment_id) "
+        "from marts.fct_payments limit 1"
+    )
     c.execute("update marts.dim_contacts set crm_record_count = crm_record_count + 1 where "
               "contact_id = (select min(contact_id) from marts.dim_contacts)")  # fmt: skip
     c.close()
@@ -371,4 +375,5 @@ def test_a_mart_that_loses_or_invents_a_row_fails_its_reconciliation(
     failed = {n.name.split("_", 3)[-1][:40]: n.failures for n in result.failed}
     assert [n.failures for n in result.failed if "fct_invoices" in n.name] == [1]
     assert [n.failures for n in result.failed if "dim_contacts" in n.name] == [1]
-    assert len(result.failed) == 2, failed
+    assert [n.failures for n in result.failed if "fct_payments" in n.name] == [1]
+    assert len(result.failed) == 3, failed

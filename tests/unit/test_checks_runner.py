@@ -254,6 +254,10 @@ def test_where_and_query_suites(tmp_path: Path) -> None:
             "select current_setting('threads') as t from {{ ref('stg_contacts') }}",
             "current_setting() is not allowed",
         ),
+        (
+            "select query_to_xml('select 1', true, true, '') as x from {{ ref('stg_contacts') }}",
+            "query_to_xml() is not allowed",
+        ),
     ],
 )
 def test_a_suite_query_reads_only_what_ref_and_source_name(
@@ -270,6 +274,39 @@ def test_a_suite_query_reads_only_what_ref_and_source_name(
     [result] = run_checks(project).results
     assert result.status == "error"
     assert error.lower() in (result.message or "").lower(), result.message
+
+
+def test_a_suite_query_may_alias_and_join_what_ref_names(tmp_path: Path) -> None:
+    suite = """
+        query: |
+          select c.lead_source, count(*) as contacts
+          from {{ ref('stg_contacts') }} as c
+          join {{ ref('stg_contacts') }} as d on c.contact_id = d.contact_id
+          group by 1
+        expectations:
+          - name: sources
+            expect: expect_table_row_count_to_equal
+            value: 4
+    """
+    project = make_project(tmp_path, {"aliased": suite})
+    [result] = run_checks(project).results
+    assert (result.status, result.observed_value) == ("pass", 4), result.message
+
+
+def test_a_where_filter_reads_no_other_relation(tmp_path: Path) -> None:
+    suite = """
+        model: stg_contacts
+        key: contact_id
+        expectations:
+          - name: emails
+            expect: expect_column_values_to_not_be_null
+            column: email
+            where: "contact_id in (select table_name from information_schema.tables)"
+    """
+    project = make_project(tmp_path, {"sneaky": suite})
+    [result] = run_checks(project).results
+    assert result.status == "error"
+    assert "reads another relation" in (result.message or "")
 
 
 def test_a_suite_query_cannot_reach_files_even_past_the_parser(tmp_path: Path) -> None:
