@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 from revops_cli import warehouse
 from revops_cli.config import ProjectConfig
 from revops_cli.dbt_runner import BuildResult, Progress, run_dbt
-from revops_cli.definitions import check_config
 from revops_cli.errors import ConfigError, DbtError, RevopsError
 from revops_cli.project import Project
 from revops_cli.publish import Run, SchemaSwap, Shadow, publish_mode, schema_suffix
+from revops_cli.validate import validate_project
 
 if TYPE_CHECKING:
     from revops_cli.checks.results import CheckRun
@@ -106,9 +106,10 @@ def build(
     whatever the gate says (an emergency). On DuckDB the build happens on a shadow copy of
     the file, on PostgreSQL in shadow schemas, so a failed, blocked or interrupted build
     leaves the published database untouched."""
-    # A mistake in the definitions is a configuration error: say where, before dbt runs.
+    # A mistake in any file a user edits is a configuration error: say where, before dbt
+    # runs (the same pass as `revops validate`).
+    validate_project(project.project_dir, dbt_vars, suites=checks).raise_first()
     config = ProjectConfig.load(project.project_dir, dbt_vars)
-    check_config(config)
     mode = publish_mode(project)
     if mode == "schema-swap" and select:
         # A shadow schema holds only what this run built: swapping it in would drop the

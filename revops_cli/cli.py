@@ -406,6 +406,38 @@ def definitions_show(project_dir: Path | None, dbt_vars: str | None, fmt: str) -
         click.echo(yaml.safe_dump({"revops": data}, sort_keys=False).rstrip())
 
 
+@cli.command()
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The revops dbt project (default: the nearest dbt_project.yml above cwd).",
+)
+@click.option("--vars", "dbt_vars", help="Validate with these what-if overrides merged in.")
+def validate(project_dir: Path | None, dbt_vars: str | None) -> None:
+    """Check every file you edit in one pass: the definitions (dbt_project.yml and --vars),
+    metrics/*.yml and the expectation suites, and files revops would not read.
+
+    Every mistake as file:line:column with what was expected; exits 2 when anything is
+    wrong. `revops build` runs the same pass before dbt.
+
+    \b
+    Example:
+      revops validate
+      revops validate --vars '{revops_overrides: {reporting_currency: EUR}}'
+    """
+    from revops_cli.project import find_project_dir
+    from revops_cli.validate import validate_project
+
+    root = project_dir or find_project_dir()
+    result = validate_project(root, dbt_vars)
+    for problem in result.problems:
+        click.echo(problem, err=True)
+    if result.problems:
+        click.echo(f"{len(result.problems)} mistake(s) in the project's files", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"{len(result.files)} files are valid (definitions, metrics, suites)")
+
+
 @definitions.command("validate")
 @click.option(
     "--project-dir",

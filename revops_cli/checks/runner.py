@@ -81,16 +81,28 @@ def check_models_exist(suites: Sequence[Suite], models: set[str]) -> None:
     """A suite whose ``model:`` (or a literal ``ref()`` in its query) names no model or seed
     of the project is a mistake in the suite, not a model waiting to be built: ConfigError."""
     for suite in suites:
-        wanted = [suite.model] if suite.model and suite.schema is None else []
-        wanted += _LITERAL_REF.findall(suite.query or "")
-        for name in wanted:
-            if name not in models:
-                close = difflib.get_close_matches(name, sorted(models), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise ConfigError(
-                    f"{suite.path.name}: suite {suite.name} names model '{name}', which is "
-                    f"not a model or seed of this project{hint}"
+        for _, message in unknown_models(suite, models):
+            raise ConfigError(f"{suite.path.name}: {message}")
+
+
+def unknown_models(suite: Suite, models: set[str]) -> list[tuple[str, str]]:
+    """What ``suite`` names (``model:``, literal ``ref()`` in its query) that is no model or
+    seed of the project: (the name, a message with the closest name)."""
+    wanted = [suite.model] if suite.model and suite.schema is None else []
+    wanted += _LITERAL_REF.findall(suite.query or "")
+    messages: list[tuple[str, str]] = []
+    for name in wanted:
+        if name not in models:
+            close = difflib.get_close_matches(name, sorted(models), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            messages.append(
+                (
+                    name,
+                    f"suite {suite.name} names model '{name}', which is not a model or seed "
+                    f"of this project{hint}",
                 )
+            )
+    return messages
 
 
 def open_backend(project: Project, *, read_only: bool = False) -> Backend:
