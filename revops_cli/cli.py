@@ -65,9 +65,13 @@ def cli() -> None:
 
 
 def _project(
-    project_dir: Path | None, profiles_dir: Path | None, target: str | None, database: Path | None
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    raw_database: Path | None,
 ) -> Project:
-    return Project.resolve(project_dir, profiles_dir, target, database)
+    return Project.resolve(project_dir, profiles_dir, target, database, raw_database)
 
 
 @cli.command()
@@ -85,6 +89,7 @@ def generate(
     profiles_dir: Path | None,
     target: str | None,
     database: Path | None,
+    raw_database: Path | None,
     seed: int,
     scale: float,
     start: datetime,
@@ -96,7 +101,8 @@ def generate(
     The same --seed always gives the same data. Existing raw and truth tables in the
     file are replaced; built models are left alone until the next build. With --as, the
     same business is also written in each connector's own shape (schema hubspot, stripe),
-    to build with revops_sources pointing at those adapters.
+    to build with revops_sources pointing at those adapters. With --raw-database, all of it
+    goes into that file instead, and builds read it from there.
 
     \b
     Examples:
@@ -107,9 +113,9 @@ def generate(
     from revops_cli.generator.shapes import parse_shapes
 
     names = parse_shapes(shapes)
-    project = _project(project_dir, profiles_dir, target, database)
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
     result = generator.generate(
-        project.database,
+        project.generated_database,
         project.project_dir,
         seed=seed,
         scale=scale,
@@ -155,6 +161,7 @@ def build(
     profiles_dir: Path | None,
     target: str | None,
     database: Path | None,
+    raw_database: Path | None,
     select: str | None,
     full_refresh: bool,
     dbt_vars: str | None,
@@ -188,7 +195,7 @@ def build(
     from revops_cli.progress import BuildProgress
     from revops_cli.summary import build_summary_text, publication_line
 
-    project = _project(project_dir, profiles_dir, target, database)
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
     with BuildProgress(verbose=verbose) as progress:
         summary = run_build(
             project,
@@ -224,6 +231,7 @@ def check(
     profiles_dir: Path | None,
     target: str | None,
     database: Path | None,
+    raw_database: Path | None,
     suites: tuple[str, ...],
     dbt_vars: str | None,
     junit_xml: Path | None,
@@ -245,7 +253,7 @@ def check(
     from revops_cli.checks import check_text, run_checks, write_junit
     from revops_cli.publish import describe, published_run
 
-    project = _project(project_dir, profiles_dir, target, database)
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
     run = run_checks(project, select=list(suites) or None, dbt_vars=dbt_vars, as_of=as_of)
     if junit_xml:
         write_junit(run, junit_xml)
@@ -266,6 +274,7 @@ def doctor(
     profiles_dir: Path | None,
     target: str | None,
     database: Path | None,
+    raw_database: Path | None,
     dbt_vars: str | None,
     verbose: bool,
     fmt: str,
@@ -286,7 +295,7 @@ def doctor(
     from revops_cli.config import ProjectConfig
     from revops_cli.render import render
 
-    project = _project(project_dir, profiles_dir, target, database)
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
     config = ProjectConfig.load(project.project_dir, dbt_vars)
     findings = doc.diagnose(project, config)
     columns = ["status", "system", "relation", "message"]
@@ -314,6 +323,7 @@ def demo(
     profiles_dir: Path | None,
     target: str | None,
     database: Path | None,
+    raw_database: Path | None,
     seed: int,
     scale: float,
     start: datetime,
@@ -329,10 +339,10 @@ def demo(
     from revops_cli.build import build as run_build
     from revops_cli.summary import build_summary_text, funnel_text, publication_line
 
-    project = _project(project_dir, profiles_dir, target, database)
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
     click.echo("1/3 generating demo data ...")
     result = generator.generate(
-        project.database,
+        project.generated_database,
         project.project_dir,
         seed=seed,
         scale=scale,
@@ -491,6 +501,7 @@ def query(
     profiles_dir: Path | None,
     target: str | None,
     database: Path | None,
+    raw_database: Path | None,
     metric_names: tuple[str, ...],
     grain: str,
     dimensions: tuple[str, ...],
@@ -520,7 +531,7 @@ def query(
     from revops_cli.publish import describe, published_run
     from revops_cli.render import metric_table
 
-    project = _project(project_dir, profiles_dir, target, database)
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
     overrides = None
     if dbt_vars:
         from revops_cli.config import ProjectConfig

@@ -172,6 +172,8 @@ def run_dbt(  # noqa: C901
         )
     for r in getattr(res.result, "results", None) or []:
         node = r.node
+        if str(node.resource_type) == "operation" and str(r.status).lower() == "success":
+            continue  # an on-run-start hook that did its job is not a node of the build
         result.nodes.append(
             NodeResult(
                 unique_id=node.unique_id,

@@ -23,7 +23,7 @@ from revops_cli.contract.sources import (
     ConnectorTable,
     SourceConfig,
 )
-from revops_cli.project import Project
+from revops_cli.project import RAW_CATALOG, Project
 
 #: A sync older than this (against the newest sync of all tables) is stale.
 STALE_HOURS = 72
@@ -57,9 +57,11 @@ def _table(
     schema: str,
     table: ConnectorTable,
     found: set[str],
+    database: str | None = None,
 ) -> tuple[list[Finding], datetime | None]:
     assert source.adapter is not None
     relation = f"{schema}.{table.name}"
+    qualified = f"{database}.{relation}" if database else relation
     adapter = source.adapter.name
 
     def finding(status: str, message: str, where: str = relation) -> Finding:
@@ -103,9 +105,9 @@ def _table(
         return out, None
     loaded_at = source.adapter.loaded_at
     _, rows = wh.query(
-        f"select count(*), max({loaded_at}) from {schema}.{table.name}"
+        f"select count(*), max({loaded_at}) from {qualified}"
         if loaded_at.lower() in actual
-        else f"select count(*), null from {schema}.{table.name}"
+        else f"select count(*), null from {qualified}"
     )
     count, last = rows[0]
     if not count:
@@ -133,10 +135,12 @@ def diagnose(project: Project, config: ProjectConfig) -> list[Finding]:
             if source.adapter is None:
                 findings.append(Finding("pass", system, "-", "off (none): its metrics are off"))
                 continue
+            # A source in another database (revops_sources, or the --raw-database file).
+            database = source.database or (RAW_CATALOG if project.raw_database else None)
             for schema, tables in source.locations():
                 found = {t.lower() for s, t in stored if s.lower() == schema.lower()}
                 for table in tables:
-                    table_findings, last = _table(wh, source, schema, table, found)
+                    table_findings, last = _table(wh, source, schema, table, found, database)
                     findings += table_findings
                     if last is not None:
                         loads.append((table_findings[-1], last))

@@ -14,7 +14,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def project_options(func: F) -> F:
-    """--project-dir, --profiles-dir, --target and --database."""
+    """--project-dir, --profiles-dir, --target, --database and --raw-database."""
     options = [
         click.option(
             "--project-dir",
@@ -33,6 +33,13 @@ def project_options(func: F) -> F:
             type=click.Path(dir_okay=False, path_type=Path),
             envvar="REVOPS_DUCKDB_PATH",
             help="The embedded DuckDB file (default: revops.duckdb in the project).",
+        ),
+        click.option(
+            "--raw-database",
+            type=click.Path(dir_okay=False, path_type=Path),
+            envvar="REVOPS_RAW_DATABASE",
+            help="Keep the raw tables in this DuckDB file, attached read-only, instead of "
+            "in --database (which then holds only what revops builds).",
         ),
     ]
     for option in reversed(options):

@@ -16,6 +16,10 @@ from revops_cli.errors import ConfigError, DatabaseError, one_line
 
 DEFAULT_DATABASE = "revops.duckdb"
 DATABASE_ENV = "REVOPS_DUCKDB_PATH"
+#: A separate DuckDB file for the raw tables (--raw-database), and the name it is attached
+#: under: the sources read revops_raw.<schema>.<table> when it is set.
+RAW_DATABASE_ENV = "REVOPS_RAW_DATABASE"
+RAW_CATALOG = "revops_raw"
 
 
 def target_dir(project_dir: Path) -> Path:
@@ -78,6 +82,8 @@ class Project:
     profiles_dir: Path
     target: str | None
     database: Path
+    #: the raw tables' own DuckDB file (None: they are in ``database``).
+    raw_database: Path | None = None
 
     @classmethod
     def resolve(
@@ -86,6 +92,7 @@ class Project:
         profiles_dir: Path | None = None,
         target: str | None = None,
         database: Path | None = None,
+        raw_database: Path | None = None,
     ) -> Project:
         """Resolve options, then environment variables, then the shipped defaults."""
         if project_dir is not None and not (project_dir / "dbt_project.yml").is_file():
@@ -99,7 +106,16 @@ class Project:
         db = database or (Path(env_db) if env_db else root / DEFAULT_DATABASE)
         if not db.is_absolute():
             db = Path.cwd() / db
-        return cls(root, profiles.resolve(), target, db)
+        env_raw = os.environ.get(RAW_DATABASE_ENV)
+        raw = raw_database or (Path(env_raw) if env_raw else None)
+        if raw is not None:
+            raw = raw if raw.is_absolute() else Path.cwd() / raw
+            if raw.resolve() == db.resolve():
+                raise ConfigError(
+                    f"--raw-database {raw} is the --database itself: name another file, or "
+                    "leave --raw-database out to keep the raw tables in the database"
+                )
+        return cls(root, profiles.resolve(), target, db, raw)
 
     def target_type(self) -> str:
         """The adapter type of the active target (duckdb, postgres, ...): read from
@@ -159,12 +175,40 @@ class Project:
         return {str(k): _render(v, str(k)) for k, v in self._output().items()}
 
     def environ(self) -> dict[str, str]:
-        """Environment dbt needs to find the embedded database."""
-        return {DATABASE_ENV: str(self.database)}
+        """Environment dbt needs to find the embedded database (and the raw file: the
+        on-run-start hook attaches it, the sources read from it)."""
+        env = {DATABASE_ENV: str(self.database), RAW_DATABASE_ENV: ""}
+        if self.raw_database is not None:
+            env[RAW_DATABASE_ENV] = str(self.raw_database)
+        return env
+
+    @property
+    def generated_database(self) -> Path:
+        """Where `revops generate` writes the raw tables and the ground truth."""
+        return self.raw_database or self.database
 
     def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-        """A connection to the embedded DuckDB database (it must exist)."""
-        return open_duckdb(self.database, read_only=read_only)
+        """A connection to the embedded DuckDB database (it must exist), with the raw file
+        attached read-only as ``revops_raw`` when there is one."""
+        con = open_duckdb(self.database, read_only=read_only)
+        if self.raw_database is not None:
+            attach_raw(con, self.raw_database)
+        return con
+
+
+def attach_raw(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Attach the raw tables' file to ``con`` read-only, under RAW_CATALOG."""
+    if not path.exists():
+        con.close()
+        raise DatabaseError(
+            f"--raw-database {path} does not exist: run 'revops generate --raw-database "
+            f"{path}' (or load the raw tables into it) first"
+        )
+    try:
+        con.execute(f"attach if not exists ? as {RAW_CATALOG} (read_only)", [str(path)])
+    except duckdb.Error as exc:
+        con.close()
+        raise DatabaseError(f"cannot attach --raw-database {path}: {one_line(exc)}") from exc
 
 
 def _render(value: Any, key: str) -> Any:  # noqa: C901

@@ -65,3 +65,14 @@
     {%- set schema = revops.source_config(system)['schema'] -%}
     {{ return(schema is not mapping or schema.get(part) is not none) }}
 {%- endmacro %}
+
+
+{#- on-run-start: with `revops build --raw-database FILE` (REVOPS_RAW_DATABASE), attach that
+    DuckDB file read-only as revops_raw, where the sources then read the raw tables (the
+    database revops builds holds no raw data). Nothing to do otherwise, or on other engines. -#}
+{% macro attach_raw_database() -%}
+    {%- set path = env_var('REVOPS_RAW_DATABASE', '') -%}
+    {%- if path and target.type == 'duckdb' -%}
+        attach if not exists '{{ path | replace("'", "''") }}' as revops_raw (read_only)
+    {%- endif -%}
+{%- endmacro %}

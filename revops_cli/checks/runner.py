@@ -35,7 +35,7 @@ from revops_cli.config import ProjectConfig
 from revops_cli.definitions import check_config
 from revops_cli.errors import ConfigError, DatabaseError
 from revops_cli.metrics.models import load_models
-from revops_cli.project import Project
+from revops_cli.project import RAW_CATALOG, Project
 
 SUITES_DIR = Path("tests") / "expectations"
 DOCS_DIR = "gx_data_docs"
@@ -153,7 +153,7 @@ def run_checks(
     owned = backend is None
     backend = backend or open_backend(project, read_only=not store)
     try:
-        sources = _Sources(backend, variables)
+        sources = _Sources(backend, variables, RAW_CATALOG if project.raw_database else None)
         for suite in suites:
             run.results += run_suite(ctx, backend, suite, sources, as_of)
         if store:
@@ -175,11 +175,14 @@ class _Sources:
     table: the raw table (adapter ``revops``) or the adapter's model; None for a system
     configured as absent (its suites' sources are skipped)."""
 
-    def __init__(self, backend: Backend, variables: Mapping[str, Any]) -> None:
+    def __init__(
+        self, backend: Backend, variables: Mapping[str, Any], raw_catalog: str | None = None
+    ) -> None:
         from revops_cli.contract.sources import resolve_sources
 
         self.backend = backend
         self.config = resolve_sources(variables)
+        self.raw_catalog = raw_catalog  # the --raw-database file, attached
 
     def tables(self) -> list[str]:
         """The raw tables of the systems that are on, ``system.table``."""
@@ -195,8 +198,9 @@ class _Sources:
             return self.backend.locate(f"{source.adapter.name}__{table}")
         if source.schema is None:
             return None
-        if source.database:  # another database: trust the sources' contract
-            return Relation(source.schema, table, (), database=source.database)
+        database = source.database or self.raw_catalog
+        if database:  # another database: trust the sources' contract
+            return Relation(source.schema, table, (), database=database)
         return self.backend.locate(table, source.schema)
 
 

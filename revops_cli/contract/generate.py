@@ -45,6 +45,14 @@ FRESHNESS = {
 }
 
 
+#: A source's database unless revops_sources names one: the --raw-database file (attached
+#: as revops_raw by the on-run-start hook) on DuckDB when there is one, else the target's.
+RAW_DATABASE_DEFAULT = (
+    "(env_var('REVOPS_RAW_DATABASE', '') and target.type == 'duckdb' and 'revops_raw') "
+    "or target.get('database')"
+)
+
+
 def _setting(system: str, key: str, default: str) -> str:
     """Jinja reading one key of ``revops_sources.<system>`` (a name or a mapping)."""
     entry = f"var('{SOURCES_VAR}', {{}}).get('{system}')"
@@ -105,7 +113,7 @@ def _source(
     return {
         "name": name,
         "description": description,
-        "database": _setting(system, "database", "target.get('database')"),
+        "database": _setting(system, "database", RAW_DATABASE_DEFAULT),
         "schema": schema,
         "config": {
             "enabled": enabled,
