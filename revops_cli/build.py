@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from revops_cli import warehouse
@@ -205,6 +206,7 @@ def _build(
             f"--select {select!r} matches no model, seed or test of this project "
             "(dbt node selection syntax: a name, path:models/marts, tag:..., +name)"
         )
+    failing_examples(project, result)
     summary = BuildSummary(result, sources=source_rows(config))
     if not os.environ.get(HASH_KEY_ENV):
         summary.notes.append(
@@ -216,3 +218,42 @@ def _build(
         sql = REJECTED_SQL.format(suffix=schema_suffix())
         summary.reconciliation = warehouse.query(project, sql)[1]
     return summary
+
+
+def failing_examples(project: Project, result: BuildResult, limit: int = 3) -> None:
+    """Each failed data test's message ends with up to ``limit`` of the rows it found
+    (e-mail addresses redacted), so the failure names the rows, not only the test: the
+    test's compiled query, run on the database the build wrote."""
+    from revops_cli.checks.gx import EMAIL, REDACTED
+    from revops_cli.project import target_dir
+
+    failed = [
+        i
+        for i, n in enumerate(result.nodes)
+        if n.resource_type == "test" and n.status == "fail" and n.compiled_path
+    ]
+    if not failed or not warehouse.can_query(project):
+        return
+    target = target_dir(project.project_dir)
+    wh = warehouse.connect(project)
+    try:
+        for i in failed:
+            node = result.nodes[i]
+            path = Path(node.compiled_path or "")
+            path = path if path.is_absolute() else project.project_dir / path
+            try:
+                sql = (target / "compiled" / path.relative_to(target / "run")).read_text()
+                columns, rows = wh.query(
+                    f"select * from ({sql.strip().rstrip(';')}) as failing limit {limit}"
+                )
+            except (ValueError, OSError, RevopsError):
+                continue  # the message dbt gave stands
+            if rows:
+                shown = "; ".join(
+                    ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True)) for row in rows
+                )
+                more = " …" if (node.failures or 0) > len(rows) else ""
+                message = f"{node.message}; e.g. {EMAIL.sub(REDACTED, shown)}{more}"
+                result.nodes[i] = replace(node, message=message)
+    finally:
+        wh.close()

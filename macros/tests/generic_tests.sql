@@ -51,3 +51,17 @@ where {{ column_name }} is not null
     ) as counts
     where merged <> arrived
 {% endtest %}
+
+
+{#- A generic test on a converted mart's fx_rate: every row has a rate to the reporting
+    currency for its month. A failing row names its key, its currency and its month, and
+    the fix: add the rate to seeds/currency_rates.csv. -#}
+{% test revops_has_fx_rate(model, column_name, key, month) %}
+    select
+        {{ key }},
+        currency_code,
+        {{ month }} as rate_month,
+        'no rate in seeds/currency_rates.csv' as problem
+    from {{ model }}
+    where {{ column_name }} is null
+{% endtest %}
