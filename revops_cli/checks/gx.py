@@ -13,10 +13,7 @@ import warnings
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from revops_cli.checks.suites import ExpectationSpec
+from typing import Any, Protocol
 
 #: GX's own severities, shown in the Data Docs.
 GX_SEVERITY = {"error": "critical", "warn": "warning"}
@@ -62,7 +59,24 @@ def context(docs_dir: Path | None) -> Any:
     return gx.get_context(project_config=config, mode="ephemeral")
 
 
-def build_expectation(spec: ExpectationSpec, meta: Mapping[str, Any]) -> Any:
+class ExpectationLike(Protocol):
+    """What build_expectation reads of an expectation (checks.suites.ExpectationSpec is
+    one): declared here so that this module, which suites imports, does not import suites."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def kwargs(self) -> Mapping[str, Any]: ...
+
+    @property
+    def severity(self) -> str: ...
+
+    @property
+    def description(self) -> str | None: ...
+
+
+def build_expectation(spec: ExpectationLike, meta: Mapping[str, Any]) -> Any:
     """The GX expectation object for a spec; GX checks the arguments here."""
     _quiet_import()
     from great_expectations.expectations.expectation_configuration import (

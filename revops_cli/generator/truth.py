@@ -17,14 +17,14 @@ the simulation's own state, never from the raw tables the models read.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from datetime import date
+from typing import Protocol
 
 import duckdb
 
 from revops_cli.contract import RAW_TABLES
-
-if TYPE_CHECKING:
-    from revops_cli.generator.core import GenerationResult
+from revops_cli.generator.dirt import Injected
 
 _STAGE_COLUMN = {
     "lead": "created_at",
@@ -54,8 +54,31 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         refunded_amount decimal(18, 2), invoiced_amount decimal(18, 2))""")
 
 
+class RunSummary(Protocol):
+    """What finish records of a generation (core.GenerationResult is one): declared here so
+    that this module, which core imports, does not import core."""
+
+    @property
+    def seed(self) -> int: ...
+
+    @property
+    def scale(self) -> float: ...
+
+    @property
+    def leads(self) -> int: ...
+
+    @property
+    def start(self) -> date: ...
+
+    @property
+    def end(self) -> date: ...
+
+    @property
+    def injected(self) -> Sequence[Injected]: ...
+
+
 def finish(
-    con: duckdb.DuckDBPyConnection, result: GenerationResult, soft_dirt: dict[tuple[str, str], int]
+    con: duckdb.DuckDBPyConnection, result: RunSummary, soft_dirt: dict[tuple[str, str], int]
 ) -> None:
     """Aggregate the partial truth and record the dirt and row counts."""
     con.execute(
