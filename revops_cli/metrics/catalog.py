@@ -401,93 +401,147 @@ def _load(  # noqa: C901
     return catalog
 
 
-def _check_references(  # noqa: C901
-    catalog: Catalog, metric: Metric, path: Path, node: yaml.Node, problems: list[Problem]
-) -> None:
-    def report(keys: list[str | int], message: str) -> None:
-        at, _ = locate(node, keys)
+@dataclass
+class _References:
+    """Reports the mistakes in one metric's references (models, columns, expressions,
+    definitions), each located at its key in the metric's YAML."""
+
+    catalog: Catalog
+    metric: Metric
+    path: Path
+    node: yaml.Node
+    problems: list[Problem]
+
+    def report(self, keys: list[str | int], message: str) -> None:
+        at, _ = locate(self.node, keys)
         key = ".".join(
-            ["metrics", metric.name, *(f"[{k}]" if isinstance(k, int) else k for k in keys)]
+            ["metrics", self.metric.name, *(f"[{k}]" if isinstance(k, int) else k for k in keys)]
         ).replace(".[", "[")
-        problems.append(problem_at(path, at, key, message))
+        self.problems.append(problem_at(self.path, at, key, message))
 
-    def model(name: str, keys: list[str | int]) -> Model | None:
-        if name not in catalog.models:
-            report(keys, f"no dbt model '{name}'{_closest(name, catalog.models)}")
+    def model(self, name: str, keys: list[str | int]) -> Model | None:
+        if name not in self.catalog.models:
+            self.report(keys, f"no dbt model '{name}'{_closest(name, self.catalog.models)}")
             return None
-        return catalog.models[name]
+        return self.catalog.models[name]
 
-    def column(m: Model, name: str, keys: list[str | int]) -> None:
+    def column(self, m: Model, name: str, keys: list[str | int]) -> None:
         if name not in m.columns:
-            report(keys, f"model {m.name} has no column '{name}'{_closest(name, m.columns)}")
+            self.report(keys, f"model {m.name} has no column '{name}'{_closest(name, m.columns)}")
 
     def expression(
-        text: str | None, columns: list[str], keys: list[str | int], boolean: bool
+        self, text: str | None, columns: list[str], keys: list[str | int], boolean: bool
     ) -> None:
         if text is None:
             return
         try:
             parse_expression(text, columns, what=str(keys[-1]) if keys else "expr", boolean=boolean)
         except UnsafeExpression as exc:
-            report(keys, str(exc).split(": ", 1)[-1])
+            self.report(keys, str(exc).split(": ", 1)[-1])
 
-    def time_grain(m: Model, name: str, keys: list[str | int]) -> None:
+    def time_grain(self, m: Model, name: str, keys: list[str | int]) -> None:
         grain = m.time_grains.get(name)
         if grain is not None and grain not in TIME_GRAINS:
-            report(
+            self.report(
                 keys,
                 f"{m.name}.{name} declares time_grain {grain!r} in its YAML; "
                 f"expected one of {', '.join(TIME_GRAINS)}",
             )
 
-    def definition(value: Any, keys: list[str | int], whole: bool = False) -> None:
-        path = value.var if isinstance(value, VarRef | WindowRef) else None
-        if path is None:
+    def definition(self, value: Any, keys: list[str | int], whole: bool = False) -> None:
+        var = value.var if isinstance(value, VarRef | WindowRef) else None
+        if var is None:
             return
         try:
-            found = _lookup(catalog.definitions, path)
+            found = _lookup(self.catalog.definitions, var)
         except ConfigError as exc:
-            report(keys, str(exc))
+            self.report(keys, str(exc))
             return
         if isinstance(found, bool) or not isinstance(found, int | float):
-            report(keys, f"definition '{path}' is {found!r}, not a number")
+            self.report(keys, f"definition '{var}' is {found!r}, not a number")
         elif whole and (not float(found).is_integer() or found < 1):
-            report(keys, f"definition '{path}' is {found!r}, not a whole number of at least 1")
+            self.report(keys, f"definition '{var}' is {found!r}, not a whole number of at least 1")
 
-    if metric.target is not None:
-        definition(metric.target.value, ["target", "value"])
-    for i, alert in enumerate(metric.alerts):
-        definition(alert.threshold, ["alerts", i, "threshold"])
-    if isinstance(metric, Conversion | Cumulative):
-        definition(metric.window, ["window"], whole=True)
 
+def _check_references(
+    catalog: Catalog, metric: Metric, path: Path, node: yaml.Node, problems: list[Problem]
+) -> None:
+    refs = _References(catalog, metric, path, node, problems)
+    _check_definitions(refs, metric)
     if isinstance(metric, Simple):
-        m = model(metric.model, ["model"])
+        _check_simple(refs, metric)
+    elif isinstance(metric, Conversion):
+        _check_conversion(refs, metric)
+    else:
+        _check_composed(refs, metric)
+
+
+def _check_definitions(refs: _References, metric: Metric) -> None:
+    """The ``{var: ...}`` references: target, alert thresholds, window."""
+    if metric.target is not None:
+        refs.definition(metric.target.value, ["target", "value"])
+    for i, alert in enumerate(metric.alerts):
+        refs.definition(alert.threshold, ["alerts", i, "threshold"])
+    if isinstance(metric, Conversion | Cumulative):
+        refs.definition(metric.window, ["window"], whole=True)
+
+
+def _check_simple(refs: _References, metric: Simple) -> None:
+    m = refs.model(metric.model, ["model"])
+    if m is None:
+        return
+    if metric.time:
+        refs.column(m, metric.time, ["time"])
+        refs.time_grain(m, metric.time, ["time"])
+    for i, d in enumerate(metric.dimensions or []):
+        refs.column(m, d, ["dimensions", i])
+    refs.expression(metric.expr, list(m.columns), ["expr"], boolean=False)
+    refs.expression(metric.filter, list(m.columns), ["filter"], boolean=True)
+
+
+def _check_conversion(refs: _References, metric: Conversion) -> None:
+    base = refs.model(metric.model, ["model"])
+    if base is None:
+        return
+    for i, d in enumerate(metric.dimensions or []):
+        refs.column(base, d, ["dimensions", i])
+    for i, step in enumerate(metric.steps):
+        m = refs.model(step.model, ["steps", i, "model"]) if step.model else base
         if m is None:
-            return
-        if metric.time:
-            column(m, metric.time, ["time"])
-            time_grain(m, metric.time, ["time"])
-        for i, d in enumerate(metric.dimensions or []):
-            column(m, d, ["dimensions", i])
-        expression(metric.expr, list(m.columns), ["expr"], boolean=False)
-        expression(metric.filter, list(m.columns), ["filter"], boolean=True)
+            continue
+        refs.column(m, step.time, ["steps", i, "time"])
+        refs.time_grain(m, step.time, ["steps", i, "time"])
+        refs.column(m, metric.entity, ["entity"] if m is base else ["steps", i, "model"])
+        refs.expression(step.filter, list(m.columns), ["steps", i, "filter"], boolean=True)
+
+
+def _check_composed(refs: _References, metric: Ratio | Derived | Cumulative) -> None:
+    """A metric made of other metrics: its inputs first (every one is checked); the
+    filters, expression and dimensions only when all inputs are sound."""
+    inputs = _input_keys(metric)
+    sound = [_check_input(refs, metric, inp, keys) for inp, keys in inputs]
+    if not all(sound):
         return
-    if isinstance(metric, Conversion):
-        base = model(metric.model, ["model"])
-        if base is None:
-            return
-        for i, d in enumerate(metric.dimensions or []):
-            column(base, d, ["dimensions", i])
-        for i, step in enumerate(metric.steps):
-            m = model(step.model, ["steps", i, "model"]) if step.model else base
-            if m is None:
-                continue
-            column(m, step.time, ["steps", i, "time"])
-            time_grain(m, step.time, ["steps", i, "time"])
-            column(m, metric.entity, ["entity"] if m is base else ["steps", i, "model"])
-            expression(step.filter, list(m.columns), ["steps", i, "filter"], boolean=True)
-        return
+    catalog = refs.catalog
+    for inp, keys in inputs:
+        if inp.filter and not _cyclic(catalog, inp.metric):
+            refs.expression(
+                inp.filter,
+                catalog.leaf_columns(catalog.metrics[inp.metric]),
+                [*keys, "filter"],
+                boolean=True,
+            )
+    if isinstance(metric, Derived):
+        refs.expression(
+            metric.expr, [*(m.ref for m in metric.metrics), *BUILTINS], ["expr"], boolean=False
+        )
+    _check_shared_dimensions(refs, metric, inputs)
+
+
+def _input_keys(
+    metric: Ratio | Derived | Cumulative,
+) -> list[tuple[MetricInput, list[str | int]]]:
+    """A composed metric's inputs, each with its keys in the metric's YAML."""
     inputs: list[tuple[MetricInput, list[str | int]]]
     if isinstance(metric, Cumulative):
         inputs = [(MetricInput(metric=metric.metric), ["metric"])]
@@ -495,56 +549,70 @@ def _check_references(  # noqa: C901
         inputs = [(metric.numerator, ["numerator"]), (metric.denominator, ["denominator"])]
     else:
         inputs = [(m, ["metrics", i]) for i, m in enumerate(metric.metrics)]
+    return inputs
+
+
+def _check_input(
+    refs: _References,
+    metric: Ratio | Derived | Cumulative,
+    inp: MetricInput,
+    keys: list[str | int],
+) -> bool:
+    """Report what is wrong with one input (and its cohort); False when anything is."""
+    catalog = refs.catalog
     ok = True
-    for inp, keys in inputs:
-        if inp.metric not in catalog.metrics:
-            ok = False
-            report(
-                [*keys, "metric"] if keys != ["metric"] else keys,
-                f"no metric '{inp.metric}'{_closest(inp.metric, catalog.metrics)}",
-            )
-        elif isinstance(metric, Cumulative):
-            accumulated = catalog.metrics[inp.metric]
-            if (
-                not isinstance(accumulated, Simple)
-                or accumulated.time is None
-                or accumulated.non_additive
-                or accumulated.agg not in ADDITIVE
-            ):
-                ok = False
-                report(
-                    keys,
-                    "a cumulative metric accumulates a flow: a simple metric with a time and "
-                    f"agg {' or '.join(ADDITIVE)}, not a balance",
-                )
-        if inp.cohort is not None and inp.metric in catalog.metrics:
-            problem = _cohort_problem(catalog, inp)
-            if problem:
-                ok = False
-                report([*keys, "cohort"], problem)
-    if not ok:
-        return
-    for inp, keys in inputs:
-        if inp.filter and not _cyclic(catalog, inp.metric):
-            expression(
-                inp.filter,
-                catalog.leaf_columns(catalog.metrics[inp.metric]),
-                [*keys, "filter"],
-                boolean=True,
-            )
-    if isinstance(metric, Derived):
-        expression(
-            metric.expr, [*(m.ref for m in metric.metrics), *BUILTINS], ["expr"], boolean=False
+    if inp.metric not in catalog.metrics:
+        ok = False
+        refs.report(
+            [*keys, "metric"] if keys != ["metric"] else keys,
+            f"no metric '{inp.metric}'{_closest(inp.metric, catalog.metrics)}",
         )
-    if metric.dimensions is not None and not any(_cyclic(catalog, i.metric) for i, _ in inputs):
+    elif isinstance(metric, Cumulative) and not _is_flow(catalog.metrics[inp.metric]):
+        ok = False
+        refs.report(
+            keys,
+            "a cumulative metric accumulates a flow: a simple metric with a time and "
+            f"agg {' or '.join(ADDITIVE)}, not a balance",
+        )
+    if inp.cohort is not None and inp.metric in catalog.metrics:
+        problem = _cohort_problem(catalog, inp)
+        if problem:
+            ok = False
+            refs.report([*keys, "cohort"], problem)
+    return ok
+
+
+def _is_flow(metric: Metric) -> bool:
+    """Whether a cumulative metric can accumulate ``metric``: an additive simple metric
+    with a time."""
+    return (
+        isinstance(metric, Simple)
+        and metric.time is not None
+        and not metric.non_additive
+        and metric.agg in ADDITIVE
+    )
+
+
+def _check_shared_dimensions(
+    refs: _References,
+    metric: Ratio | Derived | Cumulative,
+    inputs: list[tuple[MetricInput, list[str | int]]],
+) -> None:
+    """The dimensions a composed metric declares must be dimensions of every input."""
+    catalog = refs.catalog
+    if metric.dimensions is None or any(_cyclic(catalog, i.metric) for i, _ in inputs):
+        return
+    try:
         allowed = catalog.dimensions(metric.model_copy(update={"dimensions": None}))
-        for i, d in enumerate(metric.dimensions):
-            if d not in allowed:
-                report(
-                    ["dimensions", i],
-                    f"'{d}' is not a dimension of every input "
-                    f"(they share: {', '.join(allowed) or 'none'})",
-                )
+    except KeyError:  # an input (or its input) was invalid, dropped and reported already
+        return
+    for i, d in enumerate(metric.dimensions):
+        if d not in allowed:
+            refs.report(
+                ["dimensions", i],
+                f"'{d}' is not a dimension of every input "
+                f"(they share: {', '.join(allowed) or 'none'})",
+            )
 
 
 def _cohort_problem(catalog: Catalog, inp: MetricInput) -> str | None:

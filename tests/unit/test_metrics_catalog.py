@@ -468,3 +468,26 @@ def test_metric_tables_show_formats() -> None:
     assert second.split() == ["2025-02-01", "partial", "0", "0"]
     closed = metric_table(["period_start", "is_partial_period", "leads"], [("x", False, 1)], {})
     assert "partial" not in closed
+
+
+def test_a_composed_metric_over_a_dropped_input_is_reported_not_a_crash(tmp_path: Path) -> None:
+    """An input whose own definition is wrong is dropped and reported; the metrics built on
+    it are checked without it (a KeyError here once ended validation)."""
+    root = Path(__file__).resolve().parents[2]
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(root / "dbt_project.yml", project / "dbt_project.yml")
+    for folder in ("metrics", "models", "seeds"):
+        shutil.copytree(root / folder, project / folder)
+    retention = project / "metrics" / "retention.yml"
+    text = retention.read_text()
+    block = text.index("  - name: customers_at_start")
+    text = text[:block] + text[block:].replace("    time: month_start_date\n", "", 1)
+    # ltv = arpa / logo_churn_rate, and logo_churn_rate's denominator is customers_at_start
+    text = text.replace(
+        "    grains: [month]\n", "    grains: [month]\n    dimensions: [currency_code]\n", 1
+    )
+    retention.write_text(text)
+    problems = [str(p) for p in validate_catalog(project)]
+    assert any("metrics.customers_at_start" in p for p in problems), problems
+    assert all("retention.yml:" in p for p in problems)
