@@ -140,9 +140,7 @@ def faulty(
         true as _deleted, _loaded_at + interval 1 day as _loaded_at)
         from raw_crm.contacts where contact_id = '{deleted}'""")
     con.close()
-    result = CliRunner().invoke(
-        cli, ["build", "--database", str(db), "--format", "json", "--skip-checks"]
-    )
+    result = CliRunner().invoke(cli, ["build", "--database", str(db), "--format", "json"])
     assert result.exit_code == 0, result.output
     return db, json.loads(result.stdout), kept, deleted
 
