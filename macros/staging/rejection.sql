@@ -8,7 +8,7 @@
     the row breaks on its own (null when it breaks none). The copy staging keeps is the
     latest *valid* one: a re-load with a bad field does not push out the older good copy,
     and a deletion (a valid latest state) does push out what came before it. Every other
-    copy is rejected for its own defect, or as duplicate_key (superseded) when it has
+    copy is rejected for its own defect, or as superseded when it has
     none. -#}
 {% macro keep_latest_valid(judged, key, loaded_at='_loaded_at') -%}
     select
@@ -16,7 +16,7 @@
         case
             when ranked.row_defect is not null and ranked.row_defect <> 'deleted_in_source'
                 then ranked.row_defect
-            when ranked.key_rank > 1 then 'duplicate_key'
+            when ranked.key_rank > 1 then 'superseded'
             else ranked.row_defect
         end as rejection_reason
     from (

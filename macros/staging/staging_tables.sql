@@ -64,5 +64,5 @@
 {#- The reasons staging (row by row) and validation (orphan_foreign_key) reject a
     raw row for, in the order the rules apply. -#}
 {% macro rejection_reasons() -%}
-    {{ return(['missing_key', 'missing_load_time', 'deleted_in_source', 'duplicate_key', 'unparseable_date', 'date_after_load', 'unknown_currency', 'amount_out_of_range', 'negative_amount', 'zero_amount', 'value_out_of_range', 'orphan_foreign_key']) }}
+    {{ return(['missing_key', 'missing_load_time', 'deleted_in_source', 'superseded', 'unparseable_date', 'date_after_load', 'unknown_currency', 'amount_out_of_range', 'negative_amount', 'zero_amount', 'value_out_of_range', 'orphan_foreign_key']) }}
 {%- endmacro %}

@@ -21,7 +21,7 @@ REJECTION_REASONS: tuple[str, ...] = (
     "missing_key",
     "missing_load_time",
     "deleted_in_source",
-    "duplicate_key",
+    "superseded",
     "unparseable_date",
     "date_after_load",
     "unknown_currency",

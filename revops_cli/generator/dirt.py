@@ -17,7 +17,7 @@ from revops_cli.contract import TABLES_BY_NAME
 #: (table, rejection reason, column the defect is in) for every kind of junk row.
 HARD_DIRT: tuple[tuple[str, str, str], ...] = (
     ("crm.contacts", "missing_key", "contact_id"),
-    ("crm.contacts", "duplicate_key", "contact_id"),
+    ("crm.contacts", "superseded", "contact_id"),
     ("crm.contacts", "unparseable_date", "created_at"),
     ("crm.lifecycle_events", "unparseable_date", "occurred_at"),
     ("crm.lifecycle_events", "orphan_foreign_key", "contact_id"),
@@ -34,7 +34,7 @@ HARD_DIRT: tuple[tuple[str, str, str], ...] = (
     ("billing.subscriptions", "unparseable_date", "started_at"),
     ("billing.subscription_items", "unknown_currency", "currency_code"),
     ("billing.subscription_items", "negative_amount", "unit_amount"),
-    ("billing.invoices", "duplicate_key", "invoice_id"),
+    ("billing.invoices", "superseded", "invoice_id"),
     ("billing.invoices", "unparseable_date", "issued_at"),
     ("billing.invoices", "negative_amount", "amount_due"),
     ("billing.invoices", "unknown_currency", "currency_code"),
@@ -65,7 +65,7 @@ def _defect(kind: str, column: str, n: int) -> str:
     """The SQL expression that replaces ``column`` in a copied row (``_n`` numbers copies)."""
     if kind == "missing_key":
         return "null"
-    if kind == "duplicate_key":
+    if kind == "superseded":
         return column
     if kind == "unparseable_date":
         cases = " ".join(f"when {i} then '{v}'" for i, v in enumerate(BAD_DATES))
@@ -105,9 +105,9 @@ def inject_hard_dirt(con: duckdb.DuckDBPyConnection, seed: int) -> list[Injected
             for col in table.column_names:
                 if col == column:
                     exprs.append(f"{_defect(kind, column, per_kind)} as {col}")
-                elif col == pk and kind not in ("missing_key", "duplicate_key"):
+                elif col == pk and kind not in ("missing_key", "superseded"):
                     exprs.append(f"{pk} || '-X{k}' as {col}")
-                elif col == "_loaded_at" and kind == "duplicate_key":
+                elif col == "_loaded_at" and kind == "superseded":
                     # An older load of the same record: staging keeps the latest.
                     exprs.append("_loaded_at - interval 1 day as _loaded_at")
                 else:

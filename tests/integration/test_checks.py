@@ -38,7 +38,7 @@ MART_SUITES = {
 #: Hard-rule expectation -> the (raw table, rejection reasons) its failing rows are in.
 HARD_RULES = {
     ("base_crm__contacts", "contact_id_present"): ("crm.contacts", ["missing_key"]),
-    ("base_crm__contacts", "latest_load_only"): ("crm.contacts", ["duplicate_key"]),
+    ("base_crm__contacts", "latest_load_only"): ("crm.contacts", ["superseded"]),
     ("base_crm__contacts", "created_at_parseable"): ("crm.contacts", ["unparseable_date"]),
     ("base_crm__opportunities", "amount_not_negative"): ("crm.opportunities", ["negative_amount"]),
     ("base_crm__opportunities", "currency_known"): ("crm.opportunities", ["unknown_currency"]),

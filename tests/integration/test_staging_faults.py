@@ -196,7 +196,7 @@ def test_a_reload_with_a_bad_field_keeps_the_valid_copy(
     # The newer copy is refused for its own defect; the older, valid one stays ...
     assert reasons[kept] == ["unparseable_date"]
     # ... while a deletion is a valid latest state: it retires the copy before it.
-    assert reasons[deleted] == ["deleted_in_source", "duplicate_key"]
+    assert reasons[deleted] == ["deleted_in_source", "superseded"]
     con = duckdb.connect(str(db), read_only=True)
     staged = {
         k for (k,) in con.execute("select contact_id from staging.stg_crm__contacts").fetchall()

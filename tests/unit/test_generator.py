@@ -90,7 +90,7 @@ def _hard_dirt_sql(key: str, kind: str, column: str) -> str:
     pk = t.primary_key
     if kind == "missing_key":
         return f"select count(*) from {t.qualified_name} where {pk} is null"
-    if kind == "duplicate_key":
+    if kind == "superseded":
         return (
             f"select count(*) - count(distinct {pk}) from {t.qualified_name} where {pk} is not null"
         )
