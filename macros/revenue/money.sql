@@ -43,7 +43,7 @@
 {#- The as-of instant: definitions revenue.as_of, else the latest billing load. -#}
 {% macro revenue_as_of_literal() -%}
     {%- set as_of = revops.definition('revenue.as_of') -%}
-    {%- if as_of -%}cast('{{ as_of }}' as {{ dbt.type_timestamp() }}){%- else -%}null{%- endif -%}
+    {%- if as_of -%}cast({{ revops.string_literal(as_of | string) }} as {{ dbt.type_timestamp() }}){%- else -%}null{%- endif -%}
 {%- endmacro %}
 
 
@@ -66,7 +66,7 @@
 {% macro hours_by_priority(priority_column, hours) -%}
     case {{ priority_column }}
         {%- for priority, value in hours.items() %}
-        when '{{ priority }}' then {{ value }}
+        when {{ revops.string_literal(priority) }} then {{ value }}
         {%- endfor %}
     end
 {%- endmacro %}

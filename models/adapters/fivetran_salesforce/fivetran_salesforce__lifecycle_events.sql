@@ -10,6 +10,7 @@
     may not be tracked). Salesforce records no form fills, page views or rejection
     reasons. -#}
 {%- set lc = revops.definition('lifecycle') -%}
+{%- set qualified = revops.string_literal(lc.sql.qualified_status) -%}
 
 with
 
@@ -63,7 +64,7 @@ conversion_events as (
         {{ dbt.concat(["'converted|'", revops.id_text('leads.id')]) }} as event_id,
         {{ revops.id_text('leads.id') }} as contact_id,
         'status_changed' as event_type,
-        '{{ lc.sql.qualified_status }}' as event_detail,
+        {{ qualified }} as event_detail,
         cast(null as integer) as score,
         cast(null as {{ revops.type_varchar() }}) as user_id,
         cast(leads.converted_date as {{ dbt.type_timestamp() }}) as occurred_at,
@@ -79,7 +80,7 @@ conversion_events as (
             where
                 history_events.contact_id = {{ revops.id_text('leads.id') }}
                 and history_events.event_type = 'status_changed'
-                and history_events.event_detail = '{{ lc.sql.qualified_status }}'
+                and history_events.event_detail = {{ qualified }}
                 and not history_events._deleted
         )
 ),

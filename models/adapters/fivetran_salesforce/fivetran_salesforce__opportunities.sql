@@ -72,7 +72,7 @@ final as (
         {% if 'currency_iso_code' in columns -%}
             upper(mapped.currency_iso_code)
         {%- else -%}
-            '{{ revops.definition("reporting_currency") }}'
+            {{ revops.string_literal(revops.definition("reporting_currency")) }}
         {%- endif %} as currency_code,
         mapped.revops_lead_source as lead_source,
         mapped.created_date as created_at,

@@ -204,7 +204,7 @@ stages as (
         left join status_events as {{ stage }}_event
             on
                 fit.person_id = {{ stage }}_event.person_id
-                and {{ stage }}_event.event_detail = '{{ status }}'
+                and {{ stage }}_event.event_detail = {{ revops.string_literal(status) }}
                 and {{ stage }}_event.status_rank = 1
     {% endfor %}
     left join first_opportunity

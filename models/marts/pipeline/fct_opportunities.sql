@@ -39,7 +39,7 @@ time_in_stage as (
     select
         opportunity_id,
         {% for stage in stagnation %}
-            sum(case when stage_name = '{{ stage }}' then days_in_stage end)
+            sum(case when stage_name = {{ revops.string_literal(stage) }} then days_in_stage end)
                 as days_in_{{ stage }},
         {% endfor %}
         max(case when is_current_stage then entered_at end) as current_stage_entered_at,
@@ -84,14 +84,14 @@ final as (
         time_in_stage.days_in_current_stage,
         case opportunities.stage_name
             {% for stage, days in stagnation.items() %}
-                when '{{ stage }}' then {{ days }}
+                when {{ revops.string_literal(stage) }} then {{ days }}
             {% endfor %}
         end as stagnation_threshold_days,
         coalesce(
             not opportunities.is_closed
             and time_in_stage.days_in_current_stage > case opportunities.stage_name
                 {% for stage, days in stagnation.items() %}
-                    when '{{ stage }}' then {{ days }}
+                    when {{ revops.string_literal(stage) }} then {{ days }}
                 {% endfor %}
             end,
             false
