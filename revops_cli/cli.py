@@ -528,7 +528,7 @@ def query(
     """
     from revops_cli.metrics.api import MetricStore
     from revops_cli.metrics.request import Request
-    from revops_cli.publish import describe, published_run
+    from revops_cli.publish import describe
     from revops_cli.render import metric_table
 
     project = _project(project_dir, profiles_dir, target, database, raw_database)
@@ -554,10 +554,11 @@ def query(
             click.echo(store.compile(request).sql)
             return
         result = store.run(request)
+        run = store.published_run()  # on the connection that answered
     formats = {name: (m.format, m.unit) for name, m in result.metrics.items()}
     click.echo(metric_table(result.columns, result.rows, formats, fmt))
     # Which build answered: under the table, or on stderr where stdout is data.
-    if (run := published_run(project)) is not None:
+    if run is not None:
         click.echo(f"Read {describe(run)}", err=fmt != "table")
     _DONE["fast_exit"] = True
 

@@ -31,10 +31,13 @@ import uuid
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from revops_cli.errors import DatabaseError, one_line
 from revops_cli.project import Project, open_duckdb
+
+if TYPE_CHECKING:
+    import duckdb
 
 SHADOW_DIR = ".revops-build"
 #: While a PostgreSQL build is written and audited, every schema dbt creates carries this
@@ -389,13 +392,17 @@ def _timestamp(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value.replace("Z", ""))
 
 
-def published_run(project: Project) -> dict[str, Any] | None:
+def published_run(project: Project, wh: Any = None) -> dict[str, Any] | None:
     """The run whose build a DuckDB database holds (the last published row of its
-    revops_meta.runs), or None: not a DuckDB target, or built before runs were recorded."""
+    revops_meta.runs), or None: not a DuckDB target, or built before runs were recorded.
+    ``wh``: a DuckDB warehouse connection the caller read its answer from (the run is then
+    the one that answered, even if a build was published since); else one is opened."""
     if project.target_type() != "duckdb" or not project.database.exists():
         return None
+    given: duckdb.DuckDBPyConnection | None = getattr(wh, "con", None)
+    owned = given is None
     try:
-        con = open_duckdb(project.database, read_only=True)
+        con = given if given is not None else open_duckdb(project.database, read_only=True)
     except DatabaseError:
         return None
     try:
@@ -409,7 +416,8 @@ def published_run(project: Project) -> dict[str, Any] | None:
             return None
         raise
     finally:
-        con.close()
+        if owned:
+            con.close()
     if row is None:
         return None
     finished = row[1].isoformat(timespec="seconds") + "Z" if row[1] else None

@@ -319,6 +319,13 @@ class MetricStore:
         columns, rows = self._warehouse.query(compiled.sql)
         return MetricResult(columns, rows, compiled.sql, {m.name: m for m in compiled.metrics})
 
+    def published_run(self) -> dict[str, Any] | None:
+        """The build the last run() read (DuckDB: its revops_meta.runs, on the connection
+        that answered), or None (see publish.published_run)."""
+        from revops_cli.publish import published_run
+
+        return published_run(self.project, self._warehouse)
+
     def query(
         self,
         metrics: str | Sequence[str],
