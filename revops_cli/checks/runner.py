@@ -151,11 +151,17 @@ def run_checks(
     docs_dir = target_dir(project) / DOCS_DIR if docs else None
     ctx = gx.context(docs_dir)
     owned = backend is None
-    backend = backend or open_backend(project, read_only=not store)
+    # On DuckDB the suites' queries run on a read-only connection; the results are stored
+    # through another one, opened after it closes (one file, one configuration at a time).
+    reopen = owned and store and project.target_type() == "duckdb"
+    backend = backend or open_backend(project, read_only=reopen or not store)
     try:
         sources = _Sources(backend, variables, RAW_CATALOG if project.raw_database else None)
         for suite in suites:
             run.results += run_suite(ctx, backend, suite, sources, as_of)
+        if reopen:
+            backend.close()
+            backend = open_backend(project, read_only=False)
         if store:
             run.stored_in = backend.store(result_rows(run))
     finally:

@@ -223,3 +223,34 @@ def test_dirt_below_the_threshold_passes_with_its_share(
     )
     assert broken > 0
     assert (email["status"], email["success"], email["unexpected_count"]) == ("pass", True, broken)
+
+
+def test_suite_queries_run_read_only_and_results_are_still_stored(
+    checked: tuple[Path, dict[str, Any], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On DuckDB the suites' queries run on a read-only connection (a backstop behind the
+    query guard); the results are stored through a second connection opened after it."""
+    from revops_cli.checks import runner
+
+    db = checked[0]
+    opened: list[tuple[bool, bool]] = []  # (read_only asked, the connection refuses writes)
+    real = runner.open_backend
+
+    def spy(project: Project, *, read_only: bool = False) -> Any:
+        backend = real(project, read_only=read_only)
+        try:
+            backend.con.execute("create temp table probe as select 1")  # temp: allowed
+            backend.con.execute("create table main.probe_write as select 1")
+            refuses = False
+            backend.con.execute("drop table main.probe_write")
+        except duckdb.Error:
+            refuses = True
+        opened.append((read_only, refuses))
+        return backend
+
+    monkeypatch.setattr(runner, "open_backend", spy)
+    before = scalar(db, "select count(*) from data_quality.dq_expectation_results")
+    run = runner.run_checks(Project.resolve(database=db), select=["stg_crm__contacts"], docs=False)
+    after = scalar(db, "select count(*) from data_quality.dq_expectation_results")
+    assert opened == [(True, True), (False, False)]
+    assert after - before == len(run.results) > 0
