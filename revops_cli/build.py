@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -250,10 +251,26 @@ def failing_examples(project: Project, result: BuildResult, limit: int = 3) -> N
                 continue  # the message dbt gave stands
             if rows:
                 shown = "; ".join(
-                    ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True)) for row in rows
+                    ", ".join(
+                        f"{c}={_shown_value(c, v)}" for c, v in zip(columns, row, strict=True)
+                    )
+                    for row in rows
                 )
                 more = " …" if (node.failures or 0) > len(rows) else ""
                 message = f"{node.message}; e.g. {EMAIL.sub(REDACTED, shown)}{more}"
                 result.nodes[i] = replace(node, message=message)
     finally:
         wh.close()
+
+
+#: Columns whose values are personal data: never printed in a failure message.
+_PERSONAL = re.compile(r"(?i)(^|_)(first_name|last_name|full_name|email|phone)($|_)")
+
+
+def _shown_value(column: str, value: Any) -> str:
+    """A failing row's value as a failure message shows it: personal data redacted, long
+    text cut."""
+    if value is not None and _PERSONAL.search(column):
+        return "[redacted]"
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
