@@ -563,6 +563,53 @@ def query(
     _DONE["fast_exit"] = True
 
 
+@cli.command()
+@project_options
+@grain_option
+@click.option(
+    "--period",
+    type=_DATE,
+    help="A day in the period to show (default: the last closed period of the grain).",
+)
+@format_option
+def funnel(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    raw_database: Path | None,
+    grain: str,
+    period: datetime | None,
+    fmt: str,
+) -> None:
+    """The funnel of one period on the built data, from first touch to retained revenue.
+
+    Each step's count and money and its conversion to the next, from the metric catalog
+    (what `revops query` gives), against the previous period and the trailing average of
+    the three before. A conversion cohort whose window has not closed by the data's as-of is
+    marked maturing ("so far"), and its change is not shown.
+
+    \b
+    Examples:
+      revops funnel
+      revops funnel --grain quarter --period 2026-01-01 --format json
+    """
+    from revops_cli.config import ProjectConfig
+    from revops_cli.funnel import funnel as read_funnel
+    from revops_cli.funnel import funnel_text
+    from revops_cli.metrics.api import MetricStore
+    from revops_cli.publish import describe
+
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
+    with MetricStore(project) as store:
+        result = read_funnel(store, grain, period.date() if period else None)
+        run = store.published_run()
+    unit = ProjectConfig.load(project.project_dir).definitions.get("reporting_currency")
+    click.echo(funnel_text(result, fmt, unit))
+    if run is not None:
+        click.echo(f"Read {describe(run)}", err=fmt != "table")
+
+
 @cli.group()
 def metrics() -> None:
     """The metric catalog (metrics/*.yml): every KPI defined once.

@@ -138,3 +138,15 @@ def metric_table(  # noqa: C901
 
 class _Shown(str):
     """A value already formatted: shown as it is, aligned right as a number."""
+
+
+def metric_value(value: Any, fmt: str, suffix: str = "") -> str:
+    """One metric value as a table shows it (its format: %, counts whole, money to the
+    cent), aligned right; ``suffix`` follows a value that is there."""
+    text = _metric_cell(value, fmt)
+    return _Shown(f"{text}{suffix}" if text else text)
+
+
+def number_text(text: str) -> str:
+    """Text a table aligns right, as a number."""
+    return _Shown(text)

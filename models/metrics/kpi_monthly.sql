@@ -169,7 +169,8 @@ SELECT
   CAST(sqls AS {{ t_bigint }}) AS sqls,
   CAST(stagnant_deals AS {{ t_bigint }}) AS stagnant_deals,
   CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(starting_mrr AS {{ t_double }}) END AS starting_mrr,
-  CASE WHEN {{ revops.systems_on_sql(['support']) }} THEN CAST(tickets AS {{ t_bigint }}) END AS tickets
+  CASE WHEN {{ revops.systems_on_sql(['support']) }} THEN CAST(tickets AS {{ t_bigint }}) END AS tickets,
+  CASE WHEN {{ revops.systems_on_sql(['marketing']) }} THEN CAST(touches AS {{ t_bigint }}) END AS touches
 FROM {{ ref('metric_wide') }}
 WHERE
   dimension = '*'

@@ -176,6 +176,8 @@ with long as (
     SELECT 'starting_mrr' AS metric, period_start, dimension, dimension_value, is_partial_period, starting_mrr AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_mrr__month_start_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all
     SELECT 'tickets' AS metric, period_start, dimension, dimension_value, is_partial_period, tickets AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('priority', 'channel') AND (_in__agg__fct_support_tickets__opened_at = 1))) AND {{ revops.systems_on_sql(['support']) }}
+    union all
+    SELECT 'touches' AS metric, period_start, dimension, dimension_value, is_partial_period, touches AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('channel', 'campaign_id') AND (_in__agg__fct_marketing_performance__month_start_date = 1))) AND {{ revops.systems_on_sql(['marketing']) }}
 )
 
 SELECT

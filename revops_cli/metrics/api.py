@@ -312,12 +312,26 @@ class MetricStore:
                     f"metric '{metric.name}' needs {', '.join(needs)}, which revops_sources "
                     "turns off in dbt_project.yml"
                 )
+        columns, rows = self._connect().query(compiled.sql)
+        return MetricResult(columns, rows, compiled.sql, {m.name: m for m in compiled.metrics})
+
+    def as_of(self) -> date:
+        """The data's as-of: the last day it is complete to (dim_as_of.last_closed_date)."""
+        from revops_cli.metrics.catalog import AS_OF_COLUMN, AS_OF_MODEL
+
+        relation = f"{self.catalog.models[AS_OF_MODEL].schema}.{AS_OF_MODEL}"
+        _, rows = self._connect().query(f"select {AS_OF_COLUMN} from {relation}")
+        if not rows or rows[0][0] is None:
+            raise ConfigError(f"{relation} has no as-of: build the project first")
+        value = rows[0][0]
+        return value.date() if hasattr(value, "date") else value  # type: ignore[no-any-return]
+
+    def _connect(self) -> Warehouse:
         if self._warehouse is None:
             from revops_cli import warehouse
 
             self._warehouse = warehouse.connect(self.project)
-        columns, rows = self._warehouse.query(compiled.sql)
-        return MetricResult(columns, rows, compiled.sql, {m.name: m for m in compiled.metrics})
+        return self._warehouse
 
     def published_run(self) -> dict[str, Any] | None:
         """The build the last run() read (DuckDB: its revops_meta.runs, on the connection

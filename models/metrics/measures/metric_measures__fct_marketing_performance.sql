@@ -18,7 +18,8 @@ WITH calendar AS (
     f.leads AS _value_1,
     f.mqls AS _value_2,
     f.opportunities AS _value_3,
-    f.spend_reporting_amount AS _value_4
+    f.spend_reporting_amount AS _value_4,
+    f.touches AS _value_5
   FROM {{ ref('fct_marketing_performance') }} AS f
   INNER JOIN calendar AS c
     ON c.date_day = CAST(f.month_start_date AS DATE)
@@ -40,7 +41,8 @@ WITH calendar AS (
     SUM(_value_1) AS attributed_leads,
     SUM(_value_2) AS attributed_mqls,
     SUM(_value_3) AS attributed_opportunities,
-    SUM(_value_4) AS marketing_spend
+    SUM(_value_4) AS marketing_spend,
+    SUM(_value_5) AS touches
   FROM src__fct_marketing_performance__month_start_date
   GROUP BY
     GROUPING SETS (
@@ -57,5 +59,6 @@ SELECT
   attributed_leads,
   attributed_mqls,
   attributed_opportunities,
-  marketing_spend
+  marketing_spend,
+  touches
 FROM agg__fct_marketing_performance__month_start_date

@@ -335,6 +335,7 @@ WITH keys AS (
     COALESCE(m10.sqls, 0) AS sqls,
     CASE WHEN p.is_as_of_period THEN COALESCE(m6.stagnant_deals, 0) END AS stagnant_deals,
     COALESCE(m11.tickets, 0) AS tickets,
+    COALESCE(m5.touches, 0) AS touches,
     COALESCE(m10.lead_to_customer__num, 0) AS lead_to_customer__num,
     COALESCE(m10.lead_to_customer__den, 0) AS lead_to_customer__den,
     COALESCE(m10.lead_to_mql__num, 0) AS lead_to_mql__num,
@@ -622,7 +623,8 @@ SELECT
   w0.sqls AS sqls,
   w0.stagnant_deals AS stagnant_deals,
   w0.starting_mrr AS starting_mrr,
-  w0.tickets AS tickets
+  w0.tickets AS tickets,
+  w0.touches AS touches
 FROM grid AS w0
 LEFT JOIN grid AS w1
   ON w1.period_start = CAST({{ dbt.dateadd('month', -1, 'w0.period_start') }} AS DATE)
