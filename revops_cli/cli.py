@@ -610,6 +610,85 @@ def funnel(
         click.echo(f"Read {describe(run)}", err=fmt != "table")
 
 
+@cli.command()
+@project_options
+@click.option(
+    "--webhook",
+    envvar="REVOPS_ALERT_WEBHOOK",
+    help="POST alerts that opened or resolved to this URL (Slack-compatible JSON).",
+)
+@click.option("--all", "show_all", is_flag=True, help="Also list the rules that did not fire.")
+@format_option
+def monitor(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    raw_database: Path | None,
+    webhook: str | None,
+    show_all: bool,
+    fmt: str,
+) -> None:
+    """Evaluate every metric's alerts: and target: on the built data and remember them.
+
+    Each rule reads its metric in the last closed period of its grain (a conversion: the
+    last whose cohort window has closed). Alerts live in revops_meta.alerts with first
+    seen, last seen and resolved: a rule that still fires is the same alert, one that
+    stops resolves it. --webhook hears of each alert when it opens and when it resolves
+    (5 s timeout, 3 attempts). Exits 1 when an error-severity alert is open or the webhook
+    could not be reached.
+
+    \b
+    Examples:
+      revops monitor
+      revops monitor --webhook https://hooks.slack.com/services/... --format json
+    """
+    from revops_cli import monitor as mon
+    from revops_cli import warehouse
+    from revops_cli.errors import ConfigError
+    from revops_cli.metrics.api import MetricStore
+    from revops_cli.render import render
+
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
+    if project.target_type() not in ("duckdb", "postgres"):
+        raise ConfigError("revops monitor keeps its alerts on DuckDB and PostgreSQL targets")
+    with MetricStore(project) as store:
+        readings = mon.evaluate(store)
+    wh = warehouse.connect(project, read_only=False)  # after the store let go of the file
+    try:
+        alerts = mon.record(wh, readings)
+        delivered: tuple[bool, str] | None = None
+        pending = mon.to_notify(alerts)
+        if webhook and pending:
+            delivered = mon.deliver(webhook, mon.payload(pending))
+            if delivered[0]:
+                mon.mark_notified(wh, pending)
+    finally:
+        wh.close()
+    columns = ["status", "severity", "metric", "rule", "grain", "period_start", "value"]
+    columns += ["threshold", "message", "first_seen_at", "last_seen_at"]
+    rows = [[a.status, *(a.row[c] for c in columns[1:])] for a in alerts]
+    if show_all:
+        listed = {a.row["rule_id"] for a in alerts}
+        for r in readings:
+            if r.rule.rule_id not in listed:
+                status = f"skipped: {r.skipped}" if r.skipped else "ok"
+                rule = r.rule
+                shown = [rule.severity, rule.metric, rule.text, rule.grain, r.period_start]
+                rows.append([status, *shown, r.value, rule.threshold, r.message, None, None])
+    click.echo(render(columns, rows, fmt, title=None if fmt != "table" else "Alerts"))
+    opened = sum(a.status != "resolved" for a in alerts)
+    click.echo(
+        f"{opened} open ({mon.open_errors(alerts)} error), "
+        f"{len(alerts) - opened} resolved by this run; {len(readings)} rules read",
+        err=fmt != "table",
+    )
+    if delivered is not None:
+        click.echo(f"Webhook: {delivered[1]}", err=True)
+    if mon.open_errors(alerts) or (delivered is not None and not delivered[0]):
+        sys.exit(EXIT_CHECKS_FAILED)
+
+
 @cli.group()
 def metrics() -> None:
     """The metric catalog (metrics/*.yml): every KPI defined once.

@@ -293,20 +293,20 @@ class SchemaSwap(_RunLog):
         return [str(r[0]) for r in rows]
 
     def _carry_history(self) -> None:
-        """The expectation results accumulate across builds: the shadow starts with them."""
+        """What accumulates across builds (the expectation results, the monitor's alerts):
+        the shadow starts with it."""
         from revops_cli.checks.backends import RESULTS_SCHEMA, RESULTS_TABLE
+        from revops_cli.monitor import ALERTS_SCHEMA, ALERTS_TABLE
 
-        _, found = self._wh.query(
-            "select 1 from information_schema.tables "
-            f"where table_schema = '{RESULTS_SCHEMA}' and table_name = '{RESULTS_TABLE}'"
-        )
-        if found:
-            shadow = f'"{RESULTS_SCHEMA}{BUILD_SUFFIX}"'
-            self._wh.query(f"create schema if not exists {shadow}")
-            self._wh.query(
-                f"create table {shadow}.{RESULTS_TABLE} as "
-                f"select * from {RESULTS_SCHEMA}.{RESULTS_TABLE}"
+        for schema, table in ((RESULTS_SCHEMA, RESULTS_TABLE), (ALERTS_SCHEMA, ALERTS_TABLE)):
+            _, found = self._wh.query(
+                "select 1 from information_schema.tables "
+                f"where table_schema = '{schema}' and table_name = '{table}'"
             )
+            if found:
+                shadow = f'"{schema}{BUILD_SUFFIX}"'
+                self._wh.query(f"create schema if not exists {shadow}")
+                self._wh.query(f"create table {shadow}.{table} as select * from {schema}.{table}")
 
     def project(self, project: Project) -> Project:
         return project  # the same target: the suffix in the environment does the rest
