@@ -88,11 +88,8 @@ def funnel(store: MetricStore, grain: str = "month", period: date | None = None)
     closed one)."""
     catalog = store.catalog
     usable, skipped = _usable(store, grain)
-    every = store.query(usable, grain=grain).to_dicts()
     as_of = store.as_of()
-    # Each period ends where the next begins; the last ends the day after the as-of.
-    ends = [r["period_start"] for r in every[1:]] + [as_of + timedelta(days=1)]
-    periods = [(r, e) for r, e in zip(every, ends, strict=True) if not r["is_partial_period"]]
+    periods = closed_periods(store.query(usable, grain=grain).to_dicts(), as_of)
     if not periods:
         raise ConfigError(f"no closed {grain} in the data yet: nothing to show")
     index = _chosen(periods, period, grain)
@@ -141,7 +138,7 @@ def _compare(
     """(value, previous, change, trailing average, note) of one metric in the chosen
     period against the periods before it."""
     name = metric.name
-    maturing = _maturing(catalog, metric, chosen[1], as_of)
+    maturing = maturing_until(catalog, metric, chosen[1], as_of)
     whole = metric.format == "count"
     value = _number(chosen[0].get(name), whole)
     history = [_number(r.get(name), whole) for r, _ in before]
@@ -153,13 +150,20 @@ def _compare(
         change = None if maturing else value - previous  # in points: a rate's change
     elif value is not None and previous and not maturing:
         change = (value - previous) / abs(previous)
-    young = sum(1 for _, e in before if _maturing(catalog, metric, e, as_of))
+    young = sum(1 for _, e in before if maturing_until(catalog, metric, e, as_of))
     notes = []
     if maturing:
         notes.append(f"maturing: its window closes {maturing.isoformat()}")
     if young:
         notes.append(f"{young} of the {len(before)} periods before still maturing")
     return value, previous, change, trailing, "; ".join(notes)
+
+
+def closed_periods(rows: list[dict[str, Any]], as_of: date) -> list[tuple[dict[str, Any], date]]:
+    """The closed periods of a metric result, each with its end (exclusive): a period ends
+    where the next begins, the last the day after the as-of."""
+    ends = [r["period_start"] for r in rows[1:]] + [as_of + timedelta(days=1)]
+    return [(r, e) for r, e in zip(rows, ends, strict=True) if not r["is_partial_period"]]
 
 
 def _number(value: Any, whole: bool = False) -> float | None:
@@ -184,7 +188,7 @@ def _chosen(periods: list[tuple[dict[str, Any], date]], period: date | None, gra
     )
 
 
-def _maturing(catalog: Any, metric: Any, end: date, as_of: date) -> date | None:
+def maturing_until(catalog: Any, metric: Any, end: date, as_of: date) -> date | None:
     """For a conversion, the day its cohort's window closes when that is after the as-of
     (the rate can still rise); None when the cohort is mature or the metric no cohort rate."""
     from revops_cli.metrics.spec import Conversion

@@ -27,7 +27,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from revops_cli.errors import ConfigError, one_line
@@ -148,7 +148,7 @@ def fires(
 
 def evaluate(store: MetricStore) -> list[Reading]:
     """Every rule of the catalog read on the built data."""
-    from revops_cli.funnel import _maturing
+    from revops_cli.funnel import closed_periods, maturing_until
 
     catalog = store.catalog
     off = set(store.systems_off)
@@ -165,15 +165,13 @@ def evaluate(store: MetricStore) -> list[Reading]:
             by_grain.setdefault(rule.grain, []).append(rule)
     for grain, grain_rules in by_grain.items():
         names = sorted({r.metric for r in grain_rules})
-        every = store.query(names, grain=grain).to_dicts()
-        ends = [r["period_start"] for r in every[1:]] + [as_of + timedelta(days=1)]
-        closed = [(r, e) for r, e in zip(every, ends, strict=True) if not r["is_partial_period"]]
+        closed = closed_periods(store.query(names, grain=grain).to_dicts(), as_of)
         for rule in grain_rules:
             metric = catalog.metrics[rule.metric]
             mature = [
                 (i, r)
                 for i, (r, e) in enumerate(closed)
-                if not _maturing(catalog, metric, e, as_of)
+                if not maturing_until(catalog, metric, e, as_of)
             ]
             if not mature:
                 readings.append(Reading(rule, skipped="no closed, mature period yet"))
