@@ -280,6 +280,10 @@ class SparkBackend:
         """Nothing: the Spark session is the process's."""
 
 
+#: libpq's startup option making every transaction of a session read only.
+_READ_ONLY_OPTION = "-c default_transaction_read_only=on"
+
+
 class SqlBackend:
     """The SQL path: GX's SQL datasource runs the expectations in the warehouse."""
 
@@ -325,7 +329,9 @@ class SqlBackend:
         import great_expectations as gx
 
         if self._datasource is None:
-            self._datasource = ctx.data_sources.add_sql("warehouse", connection_string=self.url)
+            self._datasource = ctx.data_sources.add_sql(
+                "warehouse", connection_string=self.read_only_url()
+            )
         # A query asset for every batch: the same select (columns, where) as the pandas path.
         asset = self._datasource.add_query_asset(
             batch.name, query=batch.select.sql(dialect=self.dialect)
@@ -335,6 +341,18 @@ class SqlBackend:
             gx.ValidationDefinition(name=batch.name, data=definition, suite=gx_suite)
         )
         return list(validation.run(result_format=fmt).results)
+
+    def read_only_url(self) -> str:
+        """The URL the suites' queries run on: on PostgreSQL every transaction of it is read
+        only (default_transaction_read_only), a backstop behind the query guard; the
+        results are stored through the engine of the plain URL."""
+        if self.engine.dialect.name != "postgresql":
+            return self.url
+        import sqlalchemy as sa
+
+        url = sa.engine.make_url(self.url)
+        options = " ".join(filter(None, [str(url.query.get("options") or ""), _READ_ONLY_OPTION]))
+        return url.update_query_dict({"options": options}).render_as_string(hide_password=False)
 
     def store(self, rows: Sequence[Mapping[str, Any]]) -> str:
         import sqlalchemy as sa

@@ -392,3 +392,28 @@ def _suffixed(pg: PostgresWarehouse) -> list[str]:
         "select nspname from pg_namespace where nspname like '%\\_\\_revops\\_%' order by 1"
     )
     return [str(r[0]) for r in rows]
+
+
+def test_suite_queries_run_on_a_read_only_session(
+    pg_built: tuple[int, dict[str, Any], str], profiles: Path
+) -> None:
+    """The expectation suites read PostgreSQL through a session whose every transaction is
+    read only (a backstop behind the query guard); the results are stored through another."""
+    import sqlalchemy as sa
+
+    from revops_cli.checks.backends import SqlBackend
+
+    project = Project.resolve(profiles_dir=profiles, target="postgres")
+    backend = SqlBackend.for_project(project)
+    engine = sa.create_engine(backend.read_only_url())
+    try:
+        with engine.connect() as con:
+            assert con.execute(sa.text("show default_transaction_read_only")).scalar() == "on"
+            assert con.execute(sa.text("select count(*) from marts.dim_date")).scalar() > 0
+            with pytest.raises(sa.exc.DBAPIError, match="read-only transaction"):
+                con.execute(sa.text("create table marts.probe_write (x int)"))
+    finally:
+        engine.dispose()
+        backend.close()
+    code, summary, output = pg_built
+    assert code == 0 and summary["checks"]["counts"]["pass"] > 0, output
