@@ -61,7 +61,7 @@ class Injected:
     rows: int
 
 
-def _defect(kind: str, column: str, n: int) -> str:
+def _defect(kind: str, column: str) -> str:
     """The SQL expression that replaces ``column`` in a copied row (``_n`` numbers copies)."""
     if kind == "missing_key":
         return "null"
@@ -104,7 +104,7 @@ def inject_hard_dirt(con: duckdb.DuckDBPyConnection, seed: int) -> list[Injected
             exprs = []
             for col in table.column_names:
                 if col == column:
-                    exprs.append(f"{_defect(kind, column, per_kind)} as {col}")
+                    exprs.append(f"{_defect(kind, column)} as {col}")
                 elif col == pk and kind not in ("missing_key", "superseded"):
                     exprs.append(f"{pk} || '-X{k}' as {col}")
                 elif col == "_loaded_at" and kind == "superseded":

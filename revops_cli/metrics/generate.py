@@ -204,7 +204,7 @@ def _with(stages: list[tuple[str, exp.Query]], final: exp.Select) -> str:
     return _file(_refs(_sql(final)) + "\n")
 
 
-def _periods_sql(plan: Plan, renderer: Renderer) -> str:
+def _periods_sql(renderer: Renderer) -> str:
     bounds = exp.Subquery(this=renderer.bounds())
     final = exp.select("*").from_("periods")
     return _with([("calendar", renderer.calendar()), ("periods", renderer.periods(bounds))], final)
@@ -583,7 +583,7 @@ def model_files(catalog: Catalog) -> dict[Path, str]:
     plan = bi_plan(catalog)
     renderer = _renderer(plan)
     files: dict[Path, str] = {}
-    files[STAGES_DIR / "metric_periods.sql"] = _periods_sql(plan, renderer)
+    files[STAGES_DIR / "metric_periods.sql"] = _periods_sql(renderer)
     # Render the measure models before the wide one (they name the source columns).
     for model in renderer.models():
         files[MEASURES_DIR / f"metric_measures__{model}.sql"] = _measures_sql(renderer, model)

@@ -273,7 +273,7 @@ class _Export:
         n, unit, _ = self.catalog.window(window)
         return f"{n} {unit}{'s' if n != 1 else ''}"
 
-    def inp(self, parent: Metric, i: MetricInput) -> dict[str, Any]:
+    def inp(self, i: MetricInput) -> dict[str, Any]:
         out: dict[str, Any] = {"name": i.metric}
         if i.alias:
             out["alias"] = i.alias
@@ -284,8 +284,8 @@ class _Export:
         return out
 
     def ratio(self, metric: Ratio) -> dict[str, Any]:
-        numerator = self.inp(metric, metric.numerator)
-        denominator = self.inp(metric, metric.denominator)
+        numerator = self.inp(metric.numerator)
+        denominator = self.inp(metric.denominator)
         if numerator["name"] == denominator["name"] and "alias" not in numerator:
             # MetricFlow merges two inputs of one metric unless they are told apart.
             numerator["alias"] = f"{metric.name}_numerator"
@@ -339,7 +339,7 @@ class _Export:
         elif isinstance(metric, Derived):
             out["type_params"] = {
                 "expr": guarded(metric.expr),
-                "metrics": [self.inp(metric, i) for i in metric.metrics],
+                "metrics": [self.inp(i) for i in metric.metrics],
             }
         elif isinstance(metric, Cumulative):
             params: dict[str, Any] = {}
