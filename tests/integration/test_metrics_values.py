@@ -203,6 +203,7 @@ REFERENCE: dict[str, str] = {
     # marketing
     "marketing_spend": SPEND,
     "attributed_leads": simple("sum(leads)", MP, "month_start_date"),
+    "touches": simple("sum(touches)", MP, "month_start_date"),
     "attributed_mqls": simple("sum(mqls)", MP, "month_start_date"),
     "attributed_opportunities": simple("sum(opportunities)", MP, "month_start_date"),
     "cost_per_lead": simple("sum(spend_reporting_amount) / sum(leads)", MP, "month_start_date"),
