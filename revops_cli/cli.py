@@ -84,6 +84,14 @@ def _project(
     help="Also write the business as these connectors land it (comma-separated, e.g. "
     "fivetran_hubspot,fivetran_stripe), in their schemas.",
 )
+@click.option(
+    "--knob",
+    "knobs",
+    metavar="NAME=SHARE",
+    multiple=True,
+    help="Make a leak on purpose (repeatable): broken_invoicing=0.3 leaves 30% of won "
+    "customers never invoiced. The rest of the business stays the same.",
+)
 def generate(
     project_dir: Path | None,
     profiles_dir: Path | None,
@@ -95,6 +103,7 @@ def generate(
     start: datetime,
     months: int,
     shapes: str | None,
+    knobs: tuple[str, ...],
 ) -> None:
     """Generate a simulated business's raw tables (and its ground truth) into DuckDB.
 
@@ -108,11 +117,14 @@ def generate(
     Examples:
       revops generate --seed 7 --scale 20 --database /tmp/big.duckdb
       revops generate --as fivetran_hubspot,fivetran_stripe
+      revops generate --knob broken_invoicing=0.3   # then: revops build; revops leaks
     """
     from revops_cli import generator
+    from revops_cli.generator.context import parse_knobs
     from revops_cli.generator.shapes import parse_shapes
 
     names = parse_shapes(shapes)
+    leaks = parse_knobs(knobs)
     project = _project(project_dir, profiles_dir, target, database, raw_database)
     result = generator.generate(
         project.generated_database,
@@ -123,6 +135,7 @@ def generate(
         months=months,
         progress=scale >= 20,
         shapes=names,
+        knobs=leaks,
     )
     click.echo(_generated_text(result))
 
@@ -606,6 +619,49 @@ def funnel(
         run = store.published_run()
     unit = ProjectConfig.load(project.project_dir).definitions.get("reporting_currency")
     click.echo(funnel_text(result, fmt, unit))
+    if run is not None:
+        click.echo(f"Read {describe(run)}", err=fmt != "table")
+
+
+@cli.command()
+@project_options
+@click.option("--start", type=_DATE, help="First month of the window (default: a year back).")
+@click.option("--end", type=_DATE, help="Month after the window (default: after the last closed).")
+@format_option
+def leaks(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    raw_database: Path | None,
+    start: datetime | None,
+    end: datetime | None,
+    fmt: str,
+) -> None:
+    """Where revenue leaks: the steps ranked by money lost, each with how it was estimated.
+
+    Deals won but never invoiced, invoices unpaid past due, failed payments not recovered,
+    churned and contracted ARR: catalog metrics (what `revops query` gives) over the months
+    starting in [--start, --end), by default the last twelve closed by the data's as-of,
+    each drilled down to its largest owners, sources and accounts.
+
+    \b
+    Examples:
+      revops leaks
+      revops leaks --start 2025-01-01 --end 2026-01-01 --format json
+    """
+    from revops_cli.config import ProjectConfig
+    from revops_cli.leaks import leaks as read_leaks
+    from revops_cli.leaks import leaks_text
+    from revops_cli.metrics.api import MetricStore
+    from revops_cli.publish import describe
+
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
+    with MetricStore(project) as store:
+        result = read_leaks(store, start.date() if start else None, end.date() if end else None)
+        run = store.published_run()
+    unit = ProjectConfig.load(project.project_dir).definitions.get("reporting_currency")
+    click.echo(leaks_text(result, fmt, unit))
     if run is not None:
         click.echo(f"Read {describe(run)}", err=fmt != "table")
 

@@ -95,6 +95,10 @@ SELECT
     THEN CAST(expansion_mrr AS {{ t_double }})
   END AS expansion_mrr,
   CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(failed_payments_unrecovered AS {{ t_double }})
+  END AS failed_payments_unrecovered,
+  CASE
     WHEN {{ revops.systems_on_sql(['support']) }}
     THEN CAST(first_response_hours_median AS {{ t_double }})
   END AS first_response_hours_median,
@@ -136,6 +140,10 @@ SELECT
   CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(mrr_growth AS {{ t_double }}) END AS mrr_growth,
   CASE
     WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(never_invoiced_bookings AS {{ t_double }})
+  END AS never_invoiced_bookings,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
     THEN CAST(new_customers AS {{ t_bigint }})
   END AS new_customers,
   CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(new_mrr AS {{ t_double }}) END AS new_mrr,
@@ -170,7 +178,11 @@ SELECT
   CAST(stagnant_deals AS {{ t_bigint }}) AS stagnant_deals,
   CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(starting_mrr AS {{ t_double }}) END AS starting_mrr,
   CASE WHEN {{ revops.systems_on_sql(['support']) }} THEN CAST(tickets AS {{ t_bigint }}) END AS tickets,
-  CASE WHEN {{ revops.systems_on_sql(['marketing']) }} THEN CAST(touches AS {{ t_bigint }}) END AS touches
+  CASE WHEN {{ revops.systems_on_sql(['marketing']) }} THEN CAST(touches AS {{ t_bigint }}) END AS touches,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing']) }}
+    THEN CAST(unpaid_past_due AS {{ t_double }})
+  END AS unpaid_past_due
 FROM {{ ref('metric_wide') }}
 WHERE
   dimension = '*'

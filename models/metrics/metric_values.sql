@@ -37,7 +37,7 @@ with long as (
     union all
     SELECT 'churned_customers' AS metric, period_start, dimension, dimension_value, is_partial_period, churned_customers AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_mrr__month_start_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all
-    SELECT 'churned_mrr' AS metric, period_start, dimension, dimension_value, is_partial_period, churned_mrr AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_mrr__month_start_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
+    SELECT 'churned_mrr' AS metric, period_start, dimension, dimension_value, is_partial_period, churned_mrr AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code', 'account_id') AND (_in__agg__fct_mrr__month_start_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all
     SELECT 'collected' AS metric, period_start, dimension, dimension_value, is_partial_period, collected AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_payments__attempted_date = 1 OR _in__agg__fct_payments__refunded_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all
@@ -45,7 +45,7 @@ with long as (
     union all
     SELECT 'collection_rate' AS metric, period_start, dimension, dimension_value, is_partial_period, collection_rate AS value, collection_rate__numerator AS numerator, collection_rate__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_invoices__due_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all
-    SELECT 'contraction_mrr' AS metric, period_start, dimension, dimension_value, is_partial_period, contraction_mrr AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_mrr__month_start_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
+    SELECT 'contraction_mrr' AS metric, period_start, dimension, dimension_value, is_partial_period, contraction_mrr AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code', 'account_id') AND (_in__agg__fct_mrr__month_start_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all
     SELECT 'cost_per_lead' AS metric, period_start, dimension, dimension_value, is_partial_period, cost_per_lead AS value, cost_per_lead__numerator AS numerator, cost_per_lead__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('channel', 'campaign_id') AND (_in__agg__fct_marketing_performance__month_start_date = 1))) AND {{ revops.systems_on_sql(['marketing']) }}
     union all
@@ -72,6 +72,8 @@ with long as (
     SELECT 'duplicate_rate' AS metric, period_start, dimension, dimension_value, is_partial_period, duplicate_rate AS value, duplicate_rate__numerator AS numerator, duplicate_rate__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'country_code') AND (_in__agg__dim_contacts__created_at = 1))
     union all
     SELECT 'expansion_mrr' AS metric, period_start, dimension, dimension_value, is_partial_period, expansion_mrr AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_mrr__month_start_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
+    union all
+    SELECT 'failed_payments_unrecovered' AS metric, period_start, dimension, dimension_value, is_partial_period, failed_payments_unrecovered AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('account_id', 'currency_code') AND (_in__agg__fct_invoices__issued_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all
     SELECT 'first_response_hours_median' AS metric, period_start, dimension, dimension_value, is_partial_period, first_response_hours_median AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('priority', 'channel') AND (_in__agg__fct_support_tickets__opened_at = 1))) AND {{ revops.systems_on_sql(['support']) }}
     union all
@@ -122,6 +124,8 @@ with long as (
     SELECT 'mrr' AS metric, period_start, dimension, dimension_value, is_partial_period, mrr AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_mrr__month_start_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all
     SELECT 'mrr_growth' AS metric, period_start, dimension, dimension_value, is_partial_period, mrr_growth AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_mrr__month_start_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
+    union all
+    SELECT 'never_invoiced_bookings' AS metric, period_start, dimension, dimension_value, is_partial_period, never_invoiced_bookings AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('owner_id', 'lead_source', 'account_id', 'currency_code') AND (_in__agg__fct_revenue_reconciliation__won_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all
     SELECT 'new_customers' AS metric, period_start, dimension, dimension_value, is_partial_period, new_customers AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_mrr__month_start_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all
@@ -178,6 +182,8 @@ with long as (
     SELECT 'tickets' AS metric, period_start, dimension, dimension_value, is_partial_period, tickets AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('priority', 'channel') AND (_in__agg__fct_support_tickets__opened_at = 1))) AND {{ revops.systems_on_sql(['support']) }}
     union all
     SELECT 'touches' AS metric, period_start, dimension, dimension_value, is_partial_period, touches AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('channel', 'campaign_id') AND (_in__agg__fct_marketing_performance__month_start_date = 1))) AND {{ revops.systems_on_sql(['marketing']) }}
+    union all
+    SELECT 'unpaid_past_due' AS metric, period_start, dimension, dimension_value, is_partial_period, unpaid_past_due AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('account_id', 'currency_code') AND (_in__agg__fct_invoices__issued_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
 )
 
 SELECT

@@ -196,6 +196,7 @@ class Collections(Strict):
 class Revenue(Strict):
     as_of: datetime | None = None
     contract_months: int = Field(ge=1)
+    invoice_within_days: int = Field(ge=1)
 
 
 class DataQuality(Strict):

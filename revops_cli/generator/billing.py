@@ -241,7 +241,11 @@ def simulate_billing(  # noqa: C901
                 )
 
         _write_subscriptions(out, subs, cust_id, currency)
-        _write_invoices(out, rng, subs, cust_id, currency, str(payer), end, cash_rows)
+        if won["invoiced"][i]:
+            _write_invoices(out, rng, subs, cust_id, currency, str(payer), end, cash_rows)
+        else:  # broken invoicing: drawn all the same (the seed's stream), never issued
+            scratch: dict[str, list[object]] = {k: [] for k in cash_rows}
+            _write_invoices(BillingChunk(), rng, subs, cust_id, currency, str(payer), end, scratch)
         for ms in _month_starts(created, end):
             nxt = _add_months(ms, 1, 1)
             mrr_rows["customer_id"].append(cust_id)

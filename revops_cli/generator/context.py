@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from revops_cli.errors import ConfigError
 
 SECONDS_PER_DAY = 86_400
 
@@ -208,6 +212,34 @@ PLAN_PRICES_USD = {"starter": 29.0, "growth": 59.0, "enterprise": 99.0}
 ADDON_SHARE = 0.2
 
 
+#: Leaks a test (or a demo) can tell the simulation to make, each a share in [0, 1], all 0
+#: by default. Each draws from a random stream of its own, so with a knob on the rest of
+#: the business is the same as without it.
+KNOBS = {
+    "broken_invoicing": "share of won customers the billing system never invoices "
+    "(their subscriptions run; no invoice is issued)",
+}
+
+
+def parse_knobs(values: Sequence[str]) -> dict[str, float]:
+    """``NAME=SHARE`` pairs (``--knob``) as a dict, every name known and share in [0, 1]."""
+    knobs: dict[str, float] = {}
+    for value in values:
+        name, sep, raw = value.partition("=")
+        name = name.strip()
+        if not sep or name not in KNOBS:
+            known = ", ".join(sorted(KNOBS))
+            raise ConfigError(f"--knob {value!r}: expected NAME=SHARE with NAME one of {known}")
+        try:
+            share = float(raw)
+        except ValueError:
+            share = math.nan
+        if not 0 <= share <= 1:
+            raise ConfigError(f"--knob {value!r}: the share must be a number from 0 to 1")
+        knobs[name] = share
+    return knobs
+
+
 @dataclass
 class Context:
     """Shared, read-only inputs of one generation run."""
@@ -218,11 +250,21 @@ class Context:
     end: np.datetime64  # first day after the data, exclusive (the as-of instant)
     definitions: dict[str, Any]
     rates: dict[tuple[str, str], float]
+    knobs: dict[str, float] = field(default_factory=dict)
     users: dict[str, np.ndarray] = field(default_factory=dict)
     #: campaign_id per (channel, quarter index); None for outbound.
     campaign_ids: dict[tuple[str, int], str] = field(default_factory=dict)
     #: the utm_campaign each campaign_id tags its links with.
     campaign_utm: dict[str, str] = field(default_factory=dict)
+
+    def knob(self, name: str) -> float:
+        """The share a knob was set to (0: off)."""
+        return self.knobs.get(name, 0.0)
+
+    def knob_rng(self, name: str, first: int) -> np.random.Generator:
+        """The random stream of one knob for the chunk starting at lead ``first``."""
+        salt = sorted(KNOBS).index(name) + 1
+        return np.random.default_rng(np.random.SeedSequence([self.seed, first, 10**7 + salt]))
 
     @property
     def days(self) -> int:

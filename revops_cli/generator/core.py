@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -140,9 +140,11 @@ def generate(
     months: int = DEFAULT_MONTHS,
     progress: bool = False,
     shapes: Sequence[str] = (),
+    knobs: Mapping[str, float] | None = None,
 ) -> GenerationResult:
     """Write the raw tables and the ground truth of a simulated business into ``database``,
-    and the same business in each connector shape named in ``shapes`` (generator.shapes)."""
+    and the same business in each connector shape named in ``shapes`` (generator.shapes);
+    ``knobs`` (context.KNOBS) make leaks on purpose."""
     if not math.isfinite(scale) or scale <= 0:
         raise ConfigError(f"--scale must be a number greater than 0, got {scale}")
     if not 3 <= months <= 60:
@@ -162,6 +164,7 @@ def generate(
         end=np.datetime64(end),
         definitions=definitions,
         rates=rates,
+        knobs=dict(knobs or {}),
     )
     database.parent.mkdir(parents=True, exist_ok=True)
     con = open_duckdb(database, read_only=False, create=True)
@@ -189,6 +192,7 @@ def generate(
                 writer.append(key, billing.columns(key))
             writer.append("product.usage_daily", billing.usage.columns())
             insert_arrow(con, "truth.leads", funnel.truth_leads)
+            insert_arrow(con, "truth.won_deals", funnel.truth_won)
             insert_arrow(con, "truth.customer_mrr", billing.truth_mrr)
             insert_arrow(con, "truth.cash_partials", billing.truth_cash)
             for k, v in funnel.soft_dirt.items():

@@ -94,6 +94,7 @@ class FunnelChunk:
 
     tables: dict[str, Rows] = field(default_factory=dict)
     truth_leads: dict[str, np.ndarray] = field(default_factory=dict)
+    truth_won: dict[str, np.ndarray] = field(default_factory=dict)
     won: dict[str, np.ndarray] = field(default_factory=dict)
     soft_dirt: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -185,7 +186,11 @@ def simulate_funnel(ctx: Context, rng: np.random.Generator, first: int, n: int) 
     _duplicate_people(ctx, rng, people, lead_source, out)
     _touches(ctx, rng, people, stages, out)
     out.truth_leads = _truth_leads(ctx, people, stages, deals, will_bill)
-    out.won = _won(people, deals, will_bill)
+    invoiced = ctx.knob_rng("broken_invoicing", first).random(len(deals.o)) >= ctx.knob(
+        "broken_invoicing"
+    )
+    out.won = _won(people, deals, will_bill, invoiced)
+    out.truth_won = _truth_won(ctx, deals, will_bill, invoiced)
     return out
 
 
@@ -959,11 +964,15 @@ def _truth_leads(
     }
 
 
-def _won(people: _People, deals: _Deals, will_bill: np.ndarray) -> dict[str, np.ndarray]:
-    """The won deals that bill: what the billing simulation starts from."""
+def _won(
+    people: _People, deals: _Deals, will_bill: np.ndarray, invoiced: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The won deals that bill: what the billing simulation starts from (``invoiced``
+    False: the broken_invoicing knob keeps the customer's invoices from being issued)."""
     o = deals.o
     b = np.flatnonzero(will_bill)
     return {
+        "invoiced": invoiced[b],
         "lead_index": people.lead_ix[o][b],
         "account_id": deals.account_id[o][b],
         "contact_id": people.contact_id[o][b],
@@ -976,4 +985,21 @@ def _won(people: _People, deals: _Deals, will_bill: np.ndarray) -> dict[str, np.
         "seats": deals.seats[b],
         "price_usd": deals.price_usd[b],
         "plan": deals.plan[b],
+    }
+
+
+def _truth_won(
+    ctx: Context, deals: _Deals, will_bill: np.ndarray, invoiced: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each won deal and whether billing ever invoices it (truth.won_deals)."""
+    w = np.flatnonzero(deals.is_won)
+    billing = np.where(
+        ~will_bill[w], "never_billed", np.where(invoiced[w], "billed", "never_invoiced")
+    )
+    return {
+        "opportunity_id": deals.opp_id[w],
+        "won_at": ctx.to_timestamps(deals.closed_at[w]),
+        "currency_code": deals.currency[w],
+        "amount": deals.amount[w],
+        "billing": billing.astype(object),
     }

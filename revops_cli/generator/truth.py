@@ -9,10 +9,14 @@ the simulation's own state, never from the raw tables the models read.
 | truth.leads | one row per real person (duplicates and junk rows excluded), stage timestamps |
 | truth.lifecycle_monthly | month x stage: how many people reached the stage that month |
 | truth.customer_mrr | customer x month: MRR at the month's end, original currency |
+| truth.won_deals | one row per won deal: amount (its currency) and billing (below) |
 | truth.mrr_monthly | month x currency: MRR and paying customers |
 | truth.cash_monthly | month x currency: invoiced (by issue), collected (by payment), refunded |
 | truth.dirty_rows | table x kind: injected dirt, and whether staging must reject it |
 | truth.raw_tables | table: raw rows written and how many staging must reject |
+
+truth.won_deals.billing: billed; never_billed (the deal never reached billing); never_invoiced
+(billing has the customer but the broken_invoicing knob kept its invoices from being issued).
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         first_response_at timestamp, sal_at timestamp, rejected_at timestamp,
         rejection_reason varchar, sql_at timestamp, opportunity_id varchar,
         opportunity_at timestamp, won_at timestamp, lost_at timestamp, customer_id varchar)""")
+    con.execute("""create table truth.won_deals (
+        opportunity_id varchar, won_at timestamp, currency_code varchar,
+        amount decimal(18, 2), billing varchar)""")
     con.execute("""create table truth.customer_mrr (
         customer_id varchar, month date, currency_code varchar, mrr_amount decimal(18, 2))""")
     con.execute("""create table truth.cash_partials (

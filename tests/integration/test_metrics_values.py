@@ -249,6 +249,26 @@ REFERENCE: dict[str, str] = {
     ),
     "bad_debt": simple("sum(written_off_reporting)", INV, "written_off_date", "is_written_off"),
     "ar_over_30_days": snapshot("sum(outstanding_reporting)", INV, "days_past_due > 30"),
+    # leaks: written from the deals and invoices, not the leak columns the metrics read
+    "never_invoiced_bookings": simple(
+        "sum(o.reporting_amount)",
+        f"marts.fct_revenue_reconciliation as r join {OPP} as o using (opportunity_id)",
+        "r.won_date",
+        "r.invoice_count = 0 and r.won_date + interval 45 day"
+        " <= (select last_closed_date from marts.dim_as_of)",
+    ),
+    "unpaid_past_due": simple(
+        "sum(outstanding_reporting)",
+        INV,
+        "issued_date",
+        "days_past_due > 30 and failed_payment_count = 0",
+    ),
+    "failed_payments_unrecovered": simple(
+        "sum(outstanding_reporting)",
+        INV,
+        "issued_date",
+        "failed_payment_count > 0 and days_past_due > 0",
+    ),
     "booked_not_collected_gap": simple(
         "sum(booked_not_collected_reporting)", "marts.fct_revenue_reconciliation", "won_date"
     ),

@@ -10,6 +10,7 @@
     issue (else the first). Renewals after the term are invoiced_after_term. The raw
     contract holds no discount approvals, so no gap is attributed to an unapproved discount. -#}
 {%- set contract_months = revops.definition('revenue.contract_months') | int -%}
+{%- set invoice_within_days = revops.definition('revenue.invoice_within_days') | int -%}
 
 with
 
@@ -41,6 +42,8 @@ won as (
     select
         opportunity_id,
         account_id,
+        owner_id,
+        lead_source,
         currency_code,
         cast(amount as {{ revops.type_money() }}) as booked_amount,
         closed_at as won_at,
@@ -147,6 +150,7 @@ joined as (
             as failed_payment_amount,
         won.term_end_date <= {{ dbt.dateadd('day', 1, 'as_of.last_closed_date') }}
             as is_term_complete,
+        as_of.last_closed_date as as_of_last_closed_date,
         coalesce(paying_now.is_paying, false) as is_paying_now
     from won
     cross join as_of
@@ -183,6 +187,8 @@ final as (
     select
         gaps.opportunity_id,
         gaps.account_id,
+        gaps.owner_id,
+        gaps.lead_source,
         gaps.customer_id,
         gaps.billing_customer_count,
         gaps.won_at,
@@ -201,6 +207,14 @@ final as (
         gaps.booked_amount,
         gaps.invoiced_in_term_amount,
         gaps.never_invoiced_amount,
+        coalesce(
+            gaps.never_invoiced_amount > 0
+            and {{ dbt.dateadd('day', invoice_within_days, 'gaps.won_date') }}
+            <= gaps.as_of_last_closed_date,
+            false
+        ) as is_never_invoiced,
+        {{ revops.convert_money('gaps.never_invoiced_amount', 'rates.to_reporting_rate') }}
+            as never_invoiced_reporting,
         gaps.not_yet_invoiced_amount,
         cast(
             gaps.booked_amount - gaps.invoiced_in_term_amount

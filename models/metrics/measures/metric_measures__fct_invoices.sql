@@ -59,7 +59,11 @@ WITH calendar AS (
     f.issued_date AS _ts,
     COALESCE(f.currency_code, '(none)') AS currency_code,
     COALESCE(f.status, '(none)') AS status,
-    f.due_reporting AS _value_1
+    COALESCE(f.account_id, '(none)') AS account_id,
+    f.has_failed_payment AND f.days_past_due > 0 AS _filter_1,
+    f.days_past_due > 30 AND NOT f.has_failed_payment AS _filter_2,
+    f.due_reporting AS _value_1,
+    f.outstanding_reporting AS _value_2
   FROM {{ ref('fct_invoices') }} AS f
   INNER JOIN calendar AS c
     ON c.date_day = CAST(f.issued_date AS DATE)
@@ -134,16 +138,21 @@ WITH calendar AS (
       THEN 'currency_code'
       WHEN NOT status IS NULL
       THEN 'status'
+      WHEN NOT account_id IS NULL
+      THEN 'account_id'
       ELSE '*'
     END AS dimension,
-    COALESCE(currency_code, status, '*') AS dimension_value,
-    SUM(_value_1) AS invoiced
+    COALESCE(currency_code, status, account_id, '*') AS dimension_value,
+    SUM(_value_1) AS invoiced,
+    SUM(CASE WHEN _filter_1 THEN _value_2 END) AS failed_payments_unrecovered,
+    SUM(CASE WHEN _filter_2 THEN _value_2 END) AS unpaid_past_due
   FROM src__fct_invoices__issued_date
   GROUP BY
     GROUPING SETS (
       (period_start),
       (period_start, currency_code),
-      (period_start, status)
+      (period_start, status),
+      (period_start, account_id)
     )
 )
 SELECT
@@ -160,7 +169,9 @@ SELECT
   u3.collected_on_due,
   u3.invoiced_due,
   u4.days_to_collect_median,
-  u5.invoiced
+  u5.invoiced,
+  u5.failed_payments_unrecovered,
+  u5.unpaid_past_due
 FROM (
   SELECT
     period_start,

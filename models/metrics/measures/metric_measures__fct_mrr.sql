@@ -14,6 +14,7 @@ WITH calendar AS (
     CAST(f.month_start_date AS DATE) AS _day,
     f.month_start_date AS _ts,
     COALESCE(f.currency_code, '(none)') AS currency_code,
+    COALESCE(f.account_id, '(none)') AS account_id,
     f.is_paying AS _filter_1,
     f.movement_type = 'new' AS _filter_2,
     f.movement_type = 'churn' AS _filter_3,
@@ -46,8 +47,14 @@ WITH calendar AS (
 ), agg__fct_mrr__month_start_date AS (
   SELECT
     period_start,
-    CASE WHEN NOT currency_code IS NULL THEN 'currency_code' ELSE '*' END AS dimension,
-    COALESCE(currency_code, '*') AS dimension_value,
+    CASE
+      WHEN NOT currency_code IS NULL
+      THEN 'currency_code'
+      WHEN NOT account_id IS NULL
+      THEN 'account_id'
+      ELSE '*'
+    END AS dimension,
+    COALESCE(currency_code, account_id, '*') AS dimension_value,
     SUM(CASE WHEN _day = _snapshot_last THEN _value_1 END) AS mrr,
     COUNT(DISTINCT CASE WHEN _filter_1 AND _day = _snapshot_last THEN _value_2 END) AS paying_customers,
     COUNT(CASE WHEN _filter_2 THEN 1 END) AS new_customers,
@@ -68,7 +75,8 @@ WITH calendar AS (
   GROUP BY
     GROUPING SETS (
       (period_start),
-      (period_start, currency_code)
+      (period_start, currency_code),
+      (period_start, account_id)
     )
 )
 SELECT

@@ -15,7 +15,12 @@ WITH calendar AS (
     f.won_date AS _ts,
     COALESCE(f.gap_cause, '(none)') AS gap_cause,
     COALESCE(f.currency_code, '(none)') AS currency_code,
-    f.booked_not_collected_reporting AS _value_1
+    COALESCE(f.owner_id, '(none)') AS owner_id,
+    COALESCE(f.lead_source, '(none)') AS lead_source,
+    COALESCE(f.account_id, '(none)') AS account_id,
+    f.is_never_invoiced AS _filter_1,
+    f.booked_not_collected_reporting AS _value_1,
+    f.never_invoiced_reporting AS _value_2
   FROM {{ ref('fct_revenue_reconciliation') }} AS f
   INNER JOIN calendar AS c
     ON c.date_day = CAST(f.won_date AS DATE)
@@ -31,16 +36,26 @@ WITH calendar AS (
       THEN 'gap_cause'
       WHEN NOT currency_code IS NULL
       THEN 'currency_code'
+      WHEN NOT owner_id IS NULL
+      THEN 'owner_id'
+      WHEN NOT lead_source IS NULL
+      THEN 'lead_source'
+      WHEN NOT account_id IS NULL
+      THEN 'account_id'
       ELSE '*'
     END AS dimension,
-    COALESCE(gap_cause, currency_code, '*') AS dimension_value,
-    SUM(_value_1) AS booked_not_collected_gap
+    COALESCE(gap_cause, currency_code, owner_id, lead_source, account_id, '*') AS dimension_value,
+    SUM(_value_1) AS booked_not_collected_gap,
+    SUM(CASE WHEN _filter_1 THEN _value_2 END) AS never_invoiced_bookings
   FROM src__fct_revenue_reconciliation__won_date
   GROUP BY
     GROUPING SETS (
       (period_start),
       (period_start, gap_cause),
-      (period_start, currency_code)
+      (period_start, currency_code),
+      (period_start, owner_id),
+      (period_start, lead_source),
+      (period_start, account_id)
     )
 )
 SELECT
@@ -48,5 +63,6 @@ SELECT
   dimension,
   dimension_value,
   1 AS _in__agg__fct_revenue_reconciliation__won_date,
-  booked_not_collected_gap
+  booked_not_collected_gap,
+  never_invoiced_bookings
 FROM agg__fct_revenue_reconciliation__won_date

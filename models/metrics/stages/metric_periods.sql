@@ -125,6 +125,10 @@ WITH calendar AS (
       FROM {{ ref('fct_invoices') }}
       UNION ALL
       SELECT
+        MIN(CAST(issued_date AS DATE)) AS first_day
+      FROM {{ ref('fct_invoices') }}
+      UNION ALL
+      SELECT
         MIN(CAST(opened_at AS DATE)) AS first_day
       FROM {{ ref('fct_support_tickets') }}
       UNION ALL
@@ -135,10 +139,6 @@ WITH calendar AS (
       SELECT
         MIN(CAST(attempted_date AS DATE)) AS first_day
       FROM {{ ref('fct_payments') }}
-      UNION ALL
-      SELECT
-        MIN(CAST(issued_date AS DATE)) AS first_day
-      FROM {{ ref('fct_invoices') }}
       UNION ALL
       SELECT
         MIN(CAST(created_at AS DATE)) AS first_day

@@ -295,6 +295,7 @@ WITH keys AS (
     COALESCE(m3.invoiced, 0) AS invoiced,
     COALESCE(m9.duplicate_crm_records, 0) AS duplicate_crm_records,
     COALESCE(m4.expansion_mrr, 0) AS expansion_mrr,
+    COALESCE(m3.failed_payments_unrecovered, 0) AS failed_payments_unrecovered,
     m11.first_response_hours_median AS first_response_hours_median,
     COALESCE(m6.forecast_bookings, 0) AS forecast_bookings,
     CASE
@@ -313,6 +314,7 @@ WITH keys AS (
     COALESCE(m10.mql_rejection_rate__numerator, 0) AS mql_rejection_rate__numerator,
     COALESCE(m10.mqls, 0) AS mqls,
     COALESCE(m10.mql_response_sla_compliance__numerator, 0) AS mql_response_sla_compliance__numerator,
+    COALESCE(m7.never_invoiced_bookings, 0) AS never_invoiced_bookings,
     COALESCE(m4.nrr__expansion_mrr, 0) AS nrr__expansion_mrr,
     COALESCE(m4.nrr__reactivation_mrr, 0) AS nrr__reactivation_mrr,
     CASE
@@ -336,6 +338,7 @@ WITH keys AS (
     CASE WHEN p.is_as_of_period THEN COALESCE(m6.stagnant_deals, 0) END AS stagnant_deals,
     COALESCE(m11.tickets, 0) AS tickets,
     COALESCE(m5.touches, 0) AS touches,
+    COALESCE(m3.unpaid_past_due, 0) AS unpaid_past_due,
     COALESCE(m10.lead_to_customer__num, 0) AS lead_to_customer__num,
     COALESCE(m10.lead_to_customer__den, 0) AS lead_to_customer__den,
     COALESCE(m10.lead_to_mql__num, 0) AS lead_to_mql__num,
@@ -529,6 +532,7 @@ SELECT
   CAST(w0.duplicate_crm_records AS {{ t_double }}) AS duplicate_rate__numerator,
   CAST(w0.crm_records AS {{ t_double }}) AS duplicate_rate__denominator,
   w0.expansion_mrr AS expansion_mrr,
+  w0.failed_payments_unrecovered AS failed_payments_unrecovered,
   w0.first_response_hours_median AS first_response_hours_median,
   1 - CAST(ABS(w0.bookings - w0.forecast_bookings) AS {{ t_double }}) / NULLIF(w0.bookings, 0) AS forecast_accuracy,
   w0.forecast_bookings AS forecast_bookings,
@@ -579,6 +583,7 @@ SELECT
   w0.mqls AS mqls,
   w0.mrr AS mrr,
   CAST(w0.mrr AS {{ t_double }}) / NULLIF(w1.mrr, 0) - 1 AS mrr_growth,
+  w0.never_invoiced_bookings AS never_invoiced_bookings,
   w0.new_customers AS new_customers,
   w0.new_mrr AS new_mrr,
   CAST((
@@ -624,7 +629,8 @@ SELECT
   w0.stagnant_deals AS stagnant_deals,
   w0.starting_mrr AS starting_mrr,
   w0.tickets AS tickets,
-  w0.touches AS touches
+  w0.touches AS touches,
+  w0.unpaid_past_due AS unpaid_past_due
 FROM grid AS w0
 LEFT JOIN grid AS w1
   ON w1.period_start = CAST({{ dbt.dateadd('month', -1, 'w0.period_start') }} AS DATE)
