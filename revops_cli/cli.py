@@ -669,6 +669,53 @@ def leaks(
 @cli.command()
 @project_options
 @click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("target/report.html"),
+    show_default=True,
+    help="The HTML file to write (its folder is created).",
+)
+def report(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    raw_database: Path | None,
+    out: Path,
+) -> None:
+    """Write the revenue report: one HTML file that opens offline in any browser.
+
+    An executive view first (KPI tiles of the last closed month against the previous and
+    the target, the funnel, the top leaks, the open alerts), then marketing, sales, finance
+    (MRR waterfall, bookings vs invoiced vs collected, AR aging), customer success (health
+    distribution) and data quality (rejected rows by reason, the last check's expectations,
+    source freshness). Every number is a catalog metric, as `revops query` gives it; the
+    charts are Vega-Lite, their JavaScript inlined: nothing is fetched when it opens.
+
+    \b
+    Examples:
+      revops report
+      revops report --out /tmp/revenue.html --database /tmp/big.duckdb
+    """
+    from revops_cli.config import ProjectConfig
+    from revops_cli.metrics.api import MetricStore
+    from revops_cli.report import report as read_report
+    from revops_cli.report import write
+
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
+    unit = ProjectConfig.load(project.project_dir).definitions.get("reporting_currency", "")
+    with MetricStore(project) as store:
+        result = read_report(store, str(unit))
+    size = write(result, out)
+    click.echo(
+        f"Wrote {out} ({size / 1e6:.1f} MB, {result.charts} charts; data as of "
+        f"{result.as_of.isoformat()}): open it in a browser, no network needed"
+    )
+
+
+@cli.command()
+@project_options
+@click.option(
     "--webhook",
     envvar="REVOPS_ALERT_WEBHOOK",
     help="POST alerts that opened or resolved to this URL (Slack-compatible JSON).",

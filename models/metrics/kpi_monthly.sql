@@ -9,6 +9,10 @@ SELECT
     WHEN {{ revops.systems_on_sql(['billing', 'product', 'support']) }}
     THEN CAST(accounts_at_risk AS {{ t_bigint }})
   END AS accounts_at_risk,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing', 'product', 'support']) }}
+    THEN CAST(accounts_scored AS {{ t_bigint }})
+  END AS accounts_scored,
   CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(ar_month_end AS {{ t_double }}) END AS ar_month_end,
   CASE
     WHEN {{ revops.systems_on_sql(['billing']) }}
@@ -167,6 +171,7 @@ SELECT
   CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(refunds AS {{ t_double }}) END AS refunds,
   CAST(rejected_row_rate AS {{ t_double }}) AS rejected_row_rate,
   CAST(rejected_rows AS {{ t_bigint }}) AS rejected_rows,
+  CAST(rejections AS {{ t_bigint }}) AS rejections,
   CAST(response_sla_compliance AS {{ t_double }}) AS response_sla_compliance,
   CAST(sal_to_sql AS {{ t_double }}) AS sal_to_sql,
   CAST(sales_cycle_days AS {{ t_double }}) AS sales_cycle_days,

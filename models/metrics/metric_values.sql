@@ -5,6 +5,8 @@
 with long as (
     SELECT 'accounts_at_risk' AS metric, period_start, dimension, dimension_value, is_partial_period, accounts_at_risk AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*') AND {{ revops.systems_on_sql(['billing', 'product', 'support']) }}
     union all
+    SELECT 'accounts_scored' AS metric, period_start, dimension, dimension_value, is_partial_period, accounts_scored AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('health_colour') AND (_in__agg__fct_account_health__week_start_date = 1))) AND {{ revops.systems_on_sql(['billing', 'product', 'support']) }}
+    union all
     SELECT 'ar_month_end' AS metric, period_start, dimension, dimension_value, is_partial_period, ar_month_end AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code', 'aging_bucket') AND (_in__agg__fct_invoice_aging__as_of_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all
     SELECT 'ar_over_30_days' AS metric, period_start, dimension, dimension_value, is_partial_period, ar_over_30_days AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_invoices__snapshot = 1))) AND {{ revops.systems_on_sql(['billing']) }}
@@ -158,6 +160,8 @@ with long as (
     SELECT 'rejected_row_rate' AS metric, period_start, dimension, dimension_value, is_partial_period, rejected_row_rate AS value, rejected_row_rate__numerator AS numerator, rejected_row_rate__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('source_system', 'source_table') AND (_in__agg__dq_row_reconciliation__snapshot = 1))
     union all
     SELECT 'rejected_rows' AS metric, period_start, dimension, dimension_value, is_partial_period, rejected_rows AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('source_system', 'source_table') AND (_in__agg__dq_row_reconciliation__snapshot = 1))
+    union all
+    SELECT 'rejections' AS metric, period_start, dimension, dimension_value, is_partial_period, rejections AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('source_system', 'source_table', 'rejection_reason') AND (_in__agg__dq_rejected_rows__snapshot = 1))
     union all
     SELECT 'response_sla_compliance' AS metric, period_start, dimension, dimension_value, is_partial_period, response_sla_compliance AS value, response_sla_compliance__numerator AS numerator, response_sla_compliance__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'channel_group') AND (_in__agg__fct_lead_funnel__created_at = 1))
     union all

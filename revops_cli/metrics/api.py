@@ -326,6 +326,12 @@ class MetricStore:
         value = rows[0][0]
         return value.date() if hasattr(value, "date") else value  # type: ignore[no-any-return]
 
+    @property
+    def warehouse(self) -> Warehouse:
+        """The store's connection (opened on first use): for reads beside the metrics, such
+        as the monitor's alerts or the data-quality results."""
+        return self._connect()
+
     def _connect(self) -> Warehouse:
         if self._warehouse is None:
             from revops_cli import warehouse

@@ -320,6 +320,9 @@ REFERENCE: dict[str, str] = {
         "week_start_date",
         grain="week",
     ),
+    "accounts_scored": last_sum(
+        "count(distinct account_id)", HEALTH, "week_start_date", grain="week"
+    ),
     "health_score": last_sum("avg(health_score)", HEALTH, "week_start_date", grain="week", fill=""),
     # system health
     "data_completeness": simple(
@@ -334,6 +337,7 @@ REFERENCE: dict[str, str] = {
     ),
     "raw_rows": snapshot("sum(raw_rows)", "data_quality.dq_row_reconciliation"),
     "rejected_rows": snapshot("sum(rejected_rows)", "data_quality.dq_row_reconciliation"),
+    "rejections": snapshot("count(*)", "data_quality.dq_rejected_rows"),
     "rejected_row_rate": snapshot(
         "sum(rejected_rows) / sum(raw_rows)", "data_quality.dq_row_reconciliation"
     ),

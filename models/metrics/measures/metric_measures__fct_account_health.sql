@@ -33,6 +33,7 @@ WITH calendar AS (
     CASE WHEN NOT health_colour IS NULL THEN 'health_colour' ELSE '*' END AS dimension,
     COALESCE(health_colour, '*') AS dimension_value,
     COUNT(DISTINCT CASE WHEN _filter_1 AND _day = _snapshot_last THEN _value_1 END) AS accounts_at_risk,
+    COUNT(DISTINCT CASE WHEN _day = _snapshot_last THEN _value_1 END) AS accounts_scored,
     AVG(CASE WHEN _day = _snapshot_last THEN CAST(_value_2 AS {{ t_double }}) END) AS health_score
   FROM src__fct_account_health__week_start_date
   GROUP BY
@@ -47,5 +48,6 @@ SELECT
   dimension_value,
   1 AS _in__agg__fct_account_health__week_start_date,
   accounts_at_risk,
+  accounts_scored,
   health_score
 FROM agg__fct_account_health__week_start_date

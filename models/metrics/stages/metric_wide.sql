@@ -71,6 +71,11 @@ WITH keys AS (
     dimension,
     dimension_value
   FROM {{ ref('metric_measures__dq_row_reconciliation') }}
+  UNION
+  SELECT DISTINCT
+    dimension,
+    dimension_value
+  FROM {{ ref('metric_measures__dq_rejected_rows') }}
 ), presence__fct_account_health AS (
   SELECT
     dimension,
@@ -211,6 +216,15 @@ WITH keys AS (
   GROUP BY
     dimension,
     dimension_value
+), presence__dq_rejected_rows AS (
+  SELECT
+    dimension,
+    dimension_value,
+    MAX(_in__agg__dq_rejected_rows__snapshot) AS _in__agg__dq_rejected_rows__snapshot
+  FROM {{ ref('metric_measures__dq_rejected_rows') }}
+  GROUP BY
+    dimension,
+    dimension_value
 ), grid AS (
   SELECT
     p.period_start,
@@ -243,6 +257,7 @@ WITH keys AS (
     COALESCE(q6._in__agg__fct_opportunities__created_at, 0) AS _in__agg__fct_opportunities__created_at,
     COALESCE(q13._in__agg__dim_users__snapshot, 0) AS _in__agg__dim_users__snapshot,
     COALESCE(q14._in__agg__dq_row_reconciliation__snapshot, 0) AS _in__agg__dq_row_reconciliation__snapshot,
+    COALESCE(q15._in__agg__dq_rejected_rows__snapshot, 0) AS _in__agg__dq_rejected_rows__snapshot,
     COALESCE(q10._in__agg__fct_lead_funnel__sal_at, 0) AS _in__agg__fct_lead_funnel__sal_at,
     COALESCE(q10._in__agg__fct_lead_funnel__sql_at, 0) AS _in__agg__fct_lead_funnel__sql_at,
     COALESCE(q6._in__agg__fct_opportunities__snapshot, 0) AS _in__agg__fct_opportunities__snapshot,
@@ -251,6 +266,10 @@ WITH keys AS (
       WHEN NOT p.snapshot_last__fct_account_health__week_start_date IS NULL
       THEN COALESCE(m1.accounts_at_risk, 0)
     END AS accounts_at_risk,
+    CASE
+      WHEN NOT p.snapshot_last__fct_account_health__week_start_date IS NULL
+      THEN COALESCE(m1.accounts_scored, 0)
+    END AS accounts_scored,
     CASE
       WHEN NOT p.snapshot_last__fct_invoice_aging__as_of_date IS NULL
       THEN COALESCE(m2.ar_month_end, 0)
@@ -331,6 +350,7 @@ WITH keys AS (
     CASE WHEN p.is_as_of_period THEN COALESCE(m14.raw_rows, 0) END AS raw_rows,
     COALESCE(m4.reactivation_mrr, 0) AS reactivation_mrr,
     CASE WHEN p.is_as_of_period THEN COALESCE(m14.rejected_rows, 0) END AS rejected_rows,
+    CASE WHEN p.is_as_of_period THEN COALESCE(m15.rejections, 0) END AS rejections,
     COALESCE(m10.response_sla_compliance__numerator, 0) AS response_sla_compliance__numerator,
     m6.sales_cycle_days_median AS sales_cycle_days_median,
     COALESCE(m10.sals, 0) AS sals,
@@ -413,6 +433,10 @@ WITH keys AS (
     ON m14.period_start = p.period_start
     AND m14.dimension = k.dimension
     AND m14.dimension_value = k.dimension_value
+  LEFT JOIN {{ ref('metric_measures__dq_rejected_rows') }} AS m15
+    ON m15.period_start = p.period_start
+    AND m15.dimension = k.dimension
+    AND m15.dimension_value = k.dimension_value
   LEFT JOIN presence__fct_account_health AS q1
     ON q1.dimension = k.dimension AND q1.dimension_value = k.dimension_value
   LEFT JOIN presence__fct_invoice_aging AS q2
@@ -441,6 +465,8 @@ WITH keys AS (
     ON q13.dimension = k.dimension AND q13.dimension_value = k.dimension_value
   LEFT JOIN presence__dq_row_reconciliation AS q14
     ON q14.dimension = k.dimension AND q14.dimension_value = k.dimension_value
+  LEFT JOIN presence__dq_rejected_rows AS q15
+    ON q15.dimension = k.dimension AND q15.dimension_value = k.dimension_value
 )
 SELECT
   w0.period_start,
@@ -471,11 +497,13 @@ SELECT
   w0._in__agg__fct_opportunities__created_at,
   w0._in__agg__dim_users__snapshot,
   w0._in__agg__dq_row_reconciliation__snapshot,
+  w0._in__agg__dq_rejected_rows__snapshot,
   w0._in__agg__fct_lead_funnel__sal_at,
   w0._in__agg__fct_lead_funnel__sql_at,
   w0._in__agg__fct_opportunities__snapshot,
   w0._in__agg__fct_lead_funnel__opportunity_at,
   w0.accounts_at_risk AS accounts_at_risk,
+  w0.accounts_scored AS accounts_scored,
   w0.ar_month_end AS ar_month_end,
   w0.ar_over_30_days AS ar_over_30_days,
   CAST(w0.mrr AS {{ t_double }}) / NULLIF(w0.paying_customers, 0) AS arpa,
@@ -612,6 +640,7 @@ SELECT
   CAST(w0.rejected_rows AS {{ t_double }}) AS rejected_row_rate__numerator,
   CAST(w0.raw_rows AS {{ t_double }}) AS rejected_row_rate__denominator,
   w0.rejected_rows AS rejected_rows,
+  w0.rejections AS rejections,
   CAST(w0.response_sla_compliance__numerator AS {{ t_double }}) / NULLIF(w0.leads, 0) AS response_sla_compliance,
   CAST(w0.response_sla_compliance__numerator AS {{ t_double }}) AS response_sla_compliance__numerator,
   CAST(w0.leads AS {{ t_double }}) AS response_sla_compliance__denominator,

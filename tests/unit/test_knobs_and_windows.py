@@ -1,0 +1,46 @@
+"""Small pure parts of the leak scan and the report: the generator's knobs, the default
+window of `revops leaks`, the order of aging buckets, the report's changes and targets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from revops_cli.errors import ConfigError
+from revops_cli.generator.context import parse_knobs
+from revops_cli.leaks import default_window
+from revops_cli.report import _bucket_order, _change
+
+
+def test_knobs_parse_and_refuse() -> None:
+    assert parse_knobs([]) == {}
+    assert parse_knobs(["broken_invoicing=0.3"]) == {"broken_invoicing": 0.3}
+    for bad in ("broken_invoicing", "nope=0.1", "broken_invoicing=2", "broken_invoicing=x"):
+        with pytest.raises(ConfigError, match="--knob"):
+            parse_knobs([bad])
+
+
+@pytest.mark.parametrize(
+    ("as_of", "window"),
+    [
+        (date(2026, 6, 30), (date(2025, 7, 1), date(2026, 7, 1))),  # June is closed
+        (date(2026, 6, 29), (date(2025, 6, 1), date(2026, 6, 1))),  # June is not
+        (date(2026, 1, 31), (date(2025, 2, 1), date(2026, 2, 1))),
+        (date(2025, 12, 31), (date(2025, 1, 1), date(2026, 1, 1))),
+    ],
+)
+def test_default_window_is_twelve_closed_months(as_of: date, window: tuple[date, date]) -> None:
+    assert default_window(as_of) == window
+
+
+def test_aging_buckets_in_days_order() -> None:
+    buckets = ["90+", "31-60", "current", "1-30", "61-90"]
+    assert sorted(buckets, key=_bucket_order) == ["current", "1-30", "31-60", "61-90", "90+"]
+
+
+def test_changes_are_points_for_rates_and_relative_otherwise() -> None:
+    assert _change(0.25, 0.2, "percent") == "+5.0 pp vs previous month"
+    assert _change(110, 100, "currency") == "+10.0% vs previous month"
+    assert _change(5, 0, "count") == ""
+    assert _change(None, 1, "count") == ""
