@@ -9,7 +9,10 @@ What a rule reads, named before the numbers:
   cry wolf).
 - ``above`` / ``below``: the value against the threshold. ``change_above`` / ``change_below``:
   the change against the period before, relative for counts and money and in points for
-  rates (-0.3 = a fall of 30 % or of 30 points). ``off_target``: the value misses the
+  rates (-0.3 = a fall of 30 % or of 30 points). ``trailing_above`` / ``trailing_below``: the
+  same change against the average of the (up to three) mature closed periods before, so
+  that one odd month does not set the bar (a conversion falling below its trailing average
+  by more than a margin). ``off_target``: the value misses the
   metric's target, in the wrong direction for the metric, by more than the threshold
   (relative); a metric with a ``target:`` and no ``off_target`` rule gets one with
   threshold 0 and severity warn.
@@ -87,6 +90,7 @@ class Reading:
     period_start: date | None = None
     value: float | None = None
     previous: float | None = None
+    trailing: float | None = None
     target: float | None = None
     fired: bool = False
     message: str = ""
@@ -123,6 +127,7 @@ def fires(
     target: float | None = None,
     higher_is_better: bool = True,
     rate: bool = False,
+    trailing: float | None = None,
 ) -> bool:
     """Whether a rule fires on one reading (no value: it does not)."""
     if value is None:
@@ -131,11 +136,12 @@ def fires(
         return value > threshold
     if when == "below":
         return value < threshold
-    if when in ("change_above", "change_below"):
-        if previous is None or (not rate and previous == 0):
+    if when in ("change_above", "change_below", "trailing_above", "trailing_below"):
+        base = trailing if when.startswith("trailing") else previous
+        if base is None or (not rate and base == 0):
             return False
-        change = value - previous if rate else (value - previous) / abs(previous)
-        return change > threshold if when == "change_above" else change < threshold
+        change = value - base if rate else (value - base) / abs(base)
+        return change > threshold if when.endswith("_above") else change < threshold
     if when == "off_target":
         if target is None or target == 0:
             return False
@@ -148,7 +154,7 @@ def fires(
 
 def evaluate(store: MetricStore) -> list[Reading]:
     """Every rule of the catalog read on the built data."""
-    from revops_cli.funnel import closed_periods, maturing_until
+    from revops_cli.funnel import TRAILING, closed_periods, maturing_until
 
     catalog = store.catalog
     off = set(store.systems_off)
@@ -182,6 +188,9 @@ def evaluate(store: MetricStore) -> list[Reading]:
             )
             if i > 0:
                 reading.previous = _float(closed[i - 1][0][rule.metric])
+            before = [_float(r[rule.metric]) for _, r in mature[:-1]][-TRAILING:]
+            known = [v for v in before if v is not None]
+            reading.trailing = sum(known) / len(known) if known else None
             if metric.target is not None:
                 reading.target = catalog.number(metric.target.value)
             reading.fired = fires(
@@ -192,6 +201,7 @@ def evaluate(store: MetricStore) -> list[Reading]:
                 reading.target,
                 metric.direction == "higher_is_better",
                 metric.format == "percent",
+                reading.trailing,
             )
             reading.message = _message(rule, reading, metric.format)
             readings.append(reading)
@@ -206,7 +216,9 @@ def _message(rule: Rule, reading: Reading, fmt: str) -> str:
     def show(v: float | None) -> str:
         if v is None:
             return "none"
-        return f"{v * 100:.1f}%" if fmt == "percent" else f"{v:,.2f}"
+        if fmt == "percent":
+            return f"{v * 100:.1f}%"
+        return f"{v:,.0f}" if fmt == "count" else f"{v:,.2f}"
 
     period = reading.period_start.isoformat() if reading.period_start else "?"
     what = f"{rule.metric} {show(reading.value)} in the {rule.grain} of {period}"
@@ -214,6 +226,8 @@ def _message(rule: Rule, reading: Reading, fmt: str) -> str:
         return f"{what}: target {show(reading.target)}"
     if rule.when.startswith("change"):
         return f"{what}: was {show(reading.previous)} the {rule.grain} before"
+    if rule.when.startswith("trailing"):
+        return f"{what}: trailing average {show(reading.trailing)}"
     return f"{what}: threshold {show(rule.threshold)}"
 
 

@@ -13,6 +13,10 @@ SELECT
     WHEN {{ revops.systems_on_sql(['billing', 'product', 'support']) }}
     THEN CAST(accounts_scored AS {{ t_bigint }})
   END AS accounts_scored,
+  CASE
+    WHEN {{ revops.systems_on_sql(['billing', 'product', 'support']) }}
+    THEN CAST(accounts_turned_worse AS {{ t_bigint }})
+  END AS accounts_turned_worse,
   CASE WHEN {{ revops.systems_on_sql(['billing']) }} THEN CAST(ar_month_end AS {{ t_double }}) END AS ar_month_end,
   CASE
     WHEN {{ revops.systems_on_sql(['billing']) }}

@@ -7,6 +7,8 @@ with long as (
     union all
     SELECT 'accounts_scored' AS metric, period_start, dimension, dimension_value, is_partial_period, accounts_scored AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('health_colour') AND (_in__agg__fct_account_health__week_start_date = 1))) AND {{ revops.systems_on_sql(['billing', 'product', 'support']) }}
     union all
+    SELECT 'accounts_turned_worse' AS metric, period_start, dimension, dimension_value, is_partial_period, accounts_turned_worse AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*') AND {{ revops.systems_on_sql(['billing', 'product', 'support']) }}
+    union all
     SELECT 'ar_month_end' AS metric, period_start, dimension, dimension_value, is_partial_period, ar_month_end AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code', 'aging_bucket') AND (_in__agg__fct_invoice_aging__as_of_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all
     SELECT 'ar_over_30_days' AS metric, period_start, dimension, dimension_value, is_partial_period, ar_over_30_days AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_invoices__snapshot = 1))) AND {{ revops.systems_on_sql(['billing']) }}

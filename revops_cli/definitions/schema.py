@@ -184,6 +184,7 @@ class Health(Strict):
 class Collections(Strict):
     aging_bucket_upper_days: list[int] = Field(min_length=1)
     write_off_after_days: int = Field(gt=0)
+    ar_over_30_days_max: float = Field(ge=0)
 
     @model_validator(mode="after")
     def _increasing(self) -> Collections:

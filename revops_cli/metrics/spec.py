@@ -77,7 +77,15 @@ class Target(Strict):
 class Alert(Strict):
     """A rule the monitor evaluates on the metric's series."""
 
-    when: Literal["above", "below", "change_above", "change_below", "off_target"]
+    when: Literal[
+        "above",
+        "below",
+        "change_above",
+        "change_below",
+        "trailing_above",
+        "trailing_below",
+        "off_target",
+    ]
     threshold: Number
     grain: Grain = "month"
     severity: Literal["warn", "error"] = "warn"

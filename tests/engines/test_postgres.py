@@ -417,3 +417,40 @@ def test_suite_queries_run_on_a_read_only_session(
         backend.close()
     code, summary, output = pg_built
     assert code == 0 and summary["checks"]["counts"]["pass"] > 0, output
+
+
+def test_leaks_monitor_and_report_read_postgres_as_duckdb(
+    pg_built: tuple[int, dict[str, Any], str],
+    duck_built: tuple[Path, dict[str, Any]],
+    profiles: Path,
+    tmp_path: Path,
+) -> None:
+    """`revops leaks` gives the same ranking and amounts on both engines; `revops monitor`
+    records its alerts in PostgreSQL, and `revops report` shows the same KPI tiles and as
+    many open alerts as the monitor left."""
+    import json
+
+    pg_args = ["--profiles-dir", str(profiles), "--target", "postgres"]
+    duck_args = ["--database", str(duck_built[0])]
+
+    def leaks(args: list[str]) -> list[tuple[str, float]]:
+        result = CliRunner().invoke(cli, ["leaks", *args, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        return [(r["leak"], round(r["amount"], 2)) for r in json.loads(result.stdout)]
+
+    assert leaks(pg_args) == leaks(duck_args)
+    monitor = CliRunner().invoke(cli, ["monitor", *pg_args, "--format", "json"])
+    assert monitor.exit_code in (0, 1), monitor.output
+    opened = [a for a in json.loads(monitor.stdout) if a["status"] in ("new", "open")]
+
+    def tiles(args: list[str], out: Path) -> tuple[list[tuple[str, str]], str]:
+        result = CliRunner().invoke(cli, ["report", *args, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        page = out.read_text()
+        found = re.findall(r'data-metric="([a-z_]+)" data-value="([^"]*)"', page)
+        return [(m, f"{float(v):.6g}" if v else "") for m, v in found], page
+
+    on_pg, page = tiles(pg_args, tmp_path / "pg.html")
+    on_duck, _ = tiles(duck_args, tmp_path / "duck.html")
+    assert on_pg == on_duck and len(on_pg) >= 8
+    assert f"Open alerts ({len(opened)})" in page

@@ -320,6 +320,13 @@ REFERENCE: dict[str, str] = {
         "week_start_date",
         grain="week",
     ),
+    "accounts_turned_worse": simple(
+        "count(distinct account_id)",
+        HEALTH,
+        "week_start_date",
+        "is_colour_change and previous_health_colour is not null and health_colour <> "
+        "previous_health_colour and (health_colour = 'red' or previous_health_colour = 'green')",
+    ),
     "accounts_scored": last_sum(
         "count(distinct account_id)", HEALTH, "week_start_date", grain="week"
     ),

@@ -1,6 +1,8 @@
 """`revops monitor` on the built business: a rule that fires opens one alert, a second run
 keeps it (no duplicate), a rule that stops firing resolves it, and the webhook hears of the
-opening and the resolution once each (after retrying a server error)."""
+opening and the resolution once each (after retrying a server error). The domain conditions
+(stagnating deals, accounts turning worse, receivables aging, a conversion below its
+trailing average) fire exactly where the marts say they hold."""
 
 from __future__ import annotations
 
@@ -8,12 +10,14 @@ import json
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from revops_cli.cli import cli
@@ -120,3 +124,65 @@ def test_an_alert_opens_once_stays_open_and_resolves(
     assert len(third) == 1 and third[0][4] is not None and third[0][5] == "resolved"
     assert "[resolved] leads" in hook["bodies"][-1]["text"]
     assert len(hook["bodies"]) == 3
+
+
+def test_domain_conditions_fire_when_they_hold(
+    built: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Stagnating deals, accounts turning worse, receivables past 30 days and a conversion
+    below its trailing average: each read value equals the marts' (plain SQL), and each rule
+    fires exactly when its condition holds there."""
+    db = tmp_path / "revops.duckdb"
+    shutil.copy(built[0], db)
+    result = CliRunner().invoke(
+        cli, ["monitor", "--database", str(db), "--all", "--format", "json"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    read = {(r["metric"], r["rule"].split()[0]): r for r in json.loads(result.stdout)}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        (as_of,) = con.execute("select last_closed_date from marts.dim_as_of").fetchone()  # type: ignore[misc]
+        stagnant = con.execute(
+            "select count(*) from marts.fct_opportunities where is_open and is_stagnant"
+        ).fetchone()[0]  # type: ignore[index]
+        worse_row = read[("accounts_turned_worse", "above")]
+        month = date.fromisoformat(worse_row["period_start"])
+        nxt = (month + timedelta(days=32)).replace(day=1)
+        worse = con.execute(
+            "select count(distinct account_id) from marts.fct_account_health "
+            "where week_start_date >= ? and week_start_date < ? and ("
+            "(previous_health_colour = 'green' and health_colour in ('yellow', 'red')) "
+            "or (previous_health_colour = 'yellow' and health_colour = 'red'))",
+            [month, nxt],
+        ).fetchone()[0]  # type: ignore[index]
+        overdue = con.execute(
+            "select coalesce(sum(outstanding_reporting), 0) from marts.fct_invoices "
+            "where days_past_due > 30"
+        ).fetchone()[0]  # type: ignore[index]
+    finally:
+        con.close()
+    with (ROOT / "dbt_project.yml").open() as fh:
+        limit = yaml.safe_load(fh)["vars"]["revops"]["collections"]["ar_over_30_days_max"]
+    checks = {
+        ("stagnant_deals", "above"): (stagnant, stagnant > 0),
+        ("accounts_turned_worse", "above"): (worse, worse > 0),
+        ("ar_over_30_days", "above"): (float(overdue), float(overdue) > limit),
+    }
+    for key, (value, holds) in checks.items():
+        row = read[key]
+        assert row["value"] == pytest.approx(float(value), abs=0.01), (key, row)
+        assert (row["status"] != "ok") is holds, (key, row)
+    # The conversion: its mature month against the average of the three before, from `query`.
+    trailing = read[("sal_to_sql", "trailing_below")]
+    start = date.fromisoformat(trailing["period_start"])
+    query = CliRunner().invoke(
+        cli, ["query", "sal_to_sql", "--database", str(db), "--format", "json"]
+    )
+    series = json.loads(query.stdout)
+    i = [r["period_start"] for r in series].index(start.isoformat())
+    before = [r["sal_to_sql"] for r in series[max(0, i - 3) : i] if r["sal_to_sql"] is not None]
+    average = sum(before) / len(before)
+    assert trailing["value"] == pytest.approx(series[i]["sal_to_sql"])
+    assert f"trailing average {average * 100:.1f}%" in trailing["message"]
+    assert (trailing["status"] != "ok") is (trailing["value"] - average < -0.1)
+    assert start.isoformat() <= as_of.isoformat()

@@ -41,6 +41,19 @@ def test_a_rate_changes_in_points() -> None:
     assert fires("change_below", -0.04, 0.20, 0.25, rate=True) is True
 
 
+def test_trailing_rules_compare_with_the_trailing_average() -> None:
+    # SAL -> SQL at 45 % after 58 %, 60 %, 56 % (average 58 %): 13 points below it
+    average = (0.58 + 0.60 + 0.56) / 3
+    assert fires("trailing_below", -0.1, 0.45, 0.60, rate=True, trailing=average) is True
+    assert fires("trailing_below", -0.1, 0.52, 0.60, rate=True, trailing=average) is False
+    # the previous period alone does not set the bar: 0.45 is 15 points below 0.60
+    assert fires("trailing_below", -0.1, 0.50, 0.60, rate=True, trailing=average) is False
+    # counts are relative: 130 against an average of 100 is +30 %
+    assert fires("trailing_above", 0.25, 130, 90, trailing=100) is True
+    assert fires("trailing_above", 0.25, 120, 90, trailing=100) is False
+    assert fires("trailing_below", -0.1, 5, 9, trailing=None) is False  # no history
+
+
 def test_off_target_follows_the_metric_direction() -> None:
     # collection rate 79 % against 97 %: a miss of 18.6 % of the target
     assert fires("off_target", 0.0, 0.79, target=0.97) is True

@@ -16,6 +16,13 @@ WITH calendar AS (
     f.week_start_date AS _ts,
     COALESCE(f.health_colour, '(none)') AS health_colour,
     f.health_colour = 'red' AS _filter_1,
+    f.is_colour_change
+    AND (
+      f.health_colour = 'red'
+      OR (
+        f.health_colour = 'yellow' AND f.previous_health_colour = 'green'
+      )
+    ) AS _filter_2,
     f.account_id AS _value_1,
     f.health_score AS _value_2,
     p.snapshot_first__fct_account_health__week_start_date AS _snapshot_first,
@@ -34,6 +41,7 @@ WITH calendar AS (
     COALESCE(health_colour, '*') AS dimension_value,
     COUNT(DISTINCT CASE WHEN _filter_1 AND _day = _snapshot_last THEN _value_1 END) AS accounts_at_risk,
     COUNT(DISTINCT CASE WHEN _day = _snapshot_last THEN _value_1 END) AS accounts_scored,
+    COUNT(DISTINCT CASE WHEN _filter_2 THEN _value_1 END) AS accounts_turned_worse,
     AVG(CASE WHEN _day = _snapshot_last THEN CAST(_value_2 AS {{ t_double }}) END) AS health_score
   FROM src__fct_account_health__week_start_date
   GROUP BY
@@ -49,5 +57,6 @@ SELECT
   1 AS _in__agg__fct_account_health__week_start_date,
   accounts_at_risk,
   accounts_scored,
+  accounts_turned_worse,
   health_score
 FROM agg__fct_account_health__week_start_date

@@ -270,6 +270,7 @@ WITH keys AS (
       WHEN NOT p.snapshot_last__fct_account_health__week_start_date IS NULL
       THEN COALESCE(m1.accounts_scored, 0)
     END AS accounts_scored,
+    COALESCE(m1.accounts_turned_worse, 0) AS accounts_turned_worse,
     CASE
       WHEN NOT p.snapshot_last__fct_invoice_aging__as_of_date IS NULL
       THEN COALESCE(m2.ar_month_end, 0)
@@ -504,6 +505,7 @@ SELECT
   w0._in__agg__fct_lead_funnel__opportunity_at,
   w0.accounts_at_risk AS accounts_at_risk,
   w0.accounts_scored AS accounts_scored,
+  w0.accounts_turned_worse AS accounts_turned_worse,
   w0.ar_month_end AS ar_month_end,
   w0.ar_over_30_days AS ar_over_30_days,
   CAST(w0.mrr AS {{ t_double }}) / NULLIF(w0.paying_customers, 0) AS arpa,
