@@ -675,6 +675,10 @@ def leaks(
     show_default=True,
     help="The HTML file to write (its folder is created).",
 )
+@click.option("--start", type=_DATE, help="First month shown (default: a year back).")
+@click.option(
+    "--end", type=_DATE, help="Month after the last shown (default: after the last closed)."
+)
 def report(
     project_dir: Path | None,
     profiles_dir: Path | None,
@@ -682,6 +686,8 @@ def report(
     database: Path | None,
     raw_database: Path | None,
     out: Path,
+    start: datetime | None,
+    end: datetime | None,
 ) -> None:
     """Write the revenue report: one HTML file that opens offline in any browser.
 
@@ -696,6 +702,7 @@ def report(
     Examples:
       revops report
       revops report --out /tmp/revenue.html --database /tmp/big.duckdb
+      revops report --start 2025-07-01 --end 2026-01-01   # six months; tiles on December
     """
     from revops_cli.config import ProjectConfig
     from revops_cli.metrics.api import MetricStore
@@ -705,7 +712,9 @@ def report(
     project = _project(project_dir, profiles_dir, target, database, raw_database)
     unit = ProjectConfig.load(project.project_dir).definitions.get("reporting_currency", "")
     with MetricStore(project) as store:
-        result = read_report(store, str(unit))
+        result = read_report(
+            store, str(unit), start.date() if start else None, end.date() if end else None
+        )
     size = write(result, out)
     click.echo(
         f"Wrote {out} ({size / 1e6:.1f} MB, {result.charts} charts; data as of "

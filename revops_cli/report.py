@@ -97,8 +97,12 @@ class Report:
         return sum(isinstance(b, Chart) for s in self.sections for b in s.blocks)
 
 
-def report(store: MetricStore, unit: str) -> Report:
-    """Read everything the report shows, through the metric engine."""
+def report(
+    store: MetricStore, unit: str, start: date | None = None, end: date | None = None
+) -> Report:
+    """Read everything the report shows, through the metric engine: the closed months
+    starting in [start, end) (default: the last twelve), the tiles and the funnel on the
+    last of them."""
     from revops_cli.funnel import closed_periods
 
     as_of = store.as_of()
@@ -107,13 +111,26 @@ def report(store: MetricStore, unit: str) -> Report:
     periods = closed_periods(store.query(usable, grain="month").to_dicts(), as_of)
     if not periods:
         raise ConfigError("no closed month in the data yet: nothing to report")
-    months = [r for r, _ in periods][-HISTORY:]
-    last = months[-1]
-    previous = months[-2] if len(months) > 1 else None
+    closed = [r for r, _ in periods]
+    inside = [
+        i
+        for i, r in enumerate(closed)
+        if (start is None or r["period_start"] >= start)
+        and (end is None or r["period_start"] < end)
+    ]
+    if not inside:
+        raise ConfigError(
+            f"no closed month starts in [--start, --end): the data's closed months run "
+            f"{closed[0]['period_start']} to {closed[-1]['period_start']}"
+        )
+    hi = inside[-1]
+    lo = inside[0] if start is not None else max(0, hi - HISTORY + 1)
+    months, last = closed[lo : hi + 1], closed[hi]
+    previous = closed[hi - 1] if hi > 0 else None
     run = store.published_run()
     build = None if run is None else f"build {run.get('run_id')}"
     sections = [
-        _executive(store, usable, last, previous, unit),
+        _executive(store, usable, (months[0], last, previous), unit),
         _marketing(months, usable),
         _sales(months, usable),
         _finance(store, months, usable, last),
@@ -161,14 +178,14 @@ def _usable(store: MetricStore, names: list[str]) -> list[str]:
 def _executive(
     store: MetricStore,
     usable: list[str],
-    last: dict[str, Any],
-    previous: dict[str, Any] | None,
+    window: tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None],
     unit: str,
 ) -> Section:
     from revops_cli.funnel import funnel
     from revops_cli.leaks import leaks
 
     catalog = store.catalog
+    first, last, previous = window
     section = Section("executive", "Executive summary")
     for name in KPIS:
         if name not in usable:
@@ -186,7 +203,7 @@ def _executive(
                 _target(catalog, metric, value),
             )
         )
-    result = funnel(store)
+    result = funnel(store, "month", last["period_start"])
     counts = [
         {"step": r[0], "metric": r[2], "count": r[4] or 0}
         for r in result.rows
@@ -202,11 +219,12 @@ def _executive(
             _funnel_spec(counts),
         )
     )
-    found = leaks(store)
+    found = leaks(store, first["period_start"], _next_month(last["period_start"]))
     lost = [{"leak": leak.spec.name, "lost": round(leak.amount, 2)} for leak in found.leaks]
     section.blocks.append(
         Chart(
-            f"Top leaks, {found.start:%b %Y} to the as-of ({unit}; `revops leaks`)",
+            f"Top leaks, {found.start:%b %Y} to {last['period_start']:%b %Y} "
+            f"({unit}; `revops leaks`)",
             _bar_spec(lost, "leak", "lost", unit, horizontal=True),
         )
     )

@@ -178,3 +178,18 @@ def test_leaks_and_alerts_equal_their_commands(page: dict[str, Any], business: P
     assert len(tables.get("Open alerts", [])) == len(open_alerts)
     statuses = {r[2] for r in tables["Source freshness and volume"]}
     assert statuses <= {"pass", "warn", "fail", "error", "skipped"}  # the words `revops check` uses
+
+
+def test_a_window_picks_the_months_and_a_bad_one_is_one_line(
+    business: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "window.html"
+    args = ["report", "--database", str(business), "--out", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--start", "2025-03-01", "--end", "2025-06-01"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert "Revenue operations report: May 2025" in page  # the window's last month
+    assert "Top leaks, Mar 2025 to May 2025" in page
+    result = CliRunner().invoke(cli, [*args, "--start", "2031-01-01"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "no closed month starts in" in result.output
