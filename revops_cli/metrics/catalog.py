@@ -448,9 +448,16 @@ class _References:
                 f"expected one of {', '.join(TIME_GRAINS)}",
             )
 
-    def definition(self, value: Any, keys: list[str | int], whole: bool = False) -> None:
+    def definition(
+        self, value: Any, keys: list[str | int], whole: bool = False, nonzero: bool = False
+    ) -> None:
         var = value.var if isinstance(value, VarRef | WindowRef) else None
         if var is None:
+            if nonzero and value == 0:
+                self.report(
+                    keys,
+                    "target 0: off_target measures a miss as a share of it; alert instead",
+                )
             return
         try:
             found = _lookup(self.catalog.definitions, var)
@@ -459,6 +466,11 @@ class _References:
             return
         if isinstance(found, bool) or not isinstance(found, int | float):
             self.report(keys, f"definition '{var}' is {found!r}, not a number")
+        elif nonzero and found == 0:
+            self.report(
+                keys,
+                f"definition '{var}' is 0: off_target measures a miss as a share of the target",
+            )
         elif whole and (not float(found).is_integer() or found < 1):
             self.report(keys, f"definition '{var}' is {found!r}, not a whole number of at least 1")
 
@@ -479,7 +491,8 @@ def _check_references(
 def _check_definitions(refs: _References, metric: Metric) -> None:
     """The ``{var: ...}`` references: target, alert thresholds, window."""
     if metric.target is not None:
-        refs.definition(metric.target.value, ["target", "value"])
+        # off_target measures the miss relative to the target (monitor.fires): never 0.
+        refs.definition(metric.target.value, ["target", "value"], nonzero=True)
     for i, alert in enumerate(metric.alerts):
         refs.definition(alert.threshold, ["alerts", i, "threshold"])
     if isinstance(metric, Conversion | Cumulative):

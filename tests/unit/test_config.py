@@ -44,6 +44,7 @@ def test_vars_merge_as_dbt_merges_them() -> None:
     assert config.definitions["collections"] == {
         "aging_bucket_upper_days": [30, 60, 90],
         "write_off_after_days": 90,
+        "ar_over_30_days_max": 25000,
     }
     assert config.definitions["slas"]["lead_response_hours"] == 24
     # The suites read the same values.

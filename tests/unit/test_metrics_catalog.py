@@ -183,8 +183,8 @@ def test_the_catalog_is_valid_and_complete() -> None:
     catalog = load_catalog(PROJECT)
     assert len(catalog.metrics) >= 60
     areas = {p.stem for p in catalog.files.values()}
-    assert areas == {"funnel", "pipeline", "marketing", "revenue", "retention", "support",
-                     "system_health"}  # fmt: skip
+    assert areas == {"funnel", "pipeline", "marketing", "revenue", "leaks", "retention",
+                     "support", "system_health"}  # fmt: skip
     assert {m.type for m in catalog.metrics.values()} == {
         "simple", "ratio", "derived", "cumulative", "conversion"
     }  # fmt: skip
@@ -228,7 +228,7 @@ def test_cli_validate_check_list_show_compile() -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["metrics", "validate", "--project-dir", str(PROJECT)])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "7 metric files are valid\n"
+    assert result.stdout == "8 metric files are valid\n"
     result = runner.invoke(
         cli, ["metrics", "list", "--format", "csv", "--project-dir", str(PROJECT)]
     )
@@ -380,6 +380,15 @@ SUBS = """\
                 }
             ),
             "metrics.other.target.value: definition 'slas' is {'window_days': 20}, not a number",
+        ),
+        (
+            _bad(
+                **{
+                    "direction: higher_is_better": "direction: higher_is_better\n"
+                    "    target: {value: 0}"
+                }
+            ),
+            "metrics.other.target.value: target 0: off_target measures a miss as a share of it",
         ),
     ],
 )
