@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -607,18 +608,31 @@ def funnel(
       revops funnel
       revops funnel --grain quarter --period 2026-01-01 --format json
     """
-    from revops_cli.config import ProjectConfig
     from revops_cli.funnel import funnel as read_funnel
     from revops_cli.funnel import funnel_text
+
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
+    day = period.date() if period else None
+    _read_and_show(project, lambda store: read_funnel(store, grain, day), funnel_text, fmt)
+
+
+def _read_and_show(
+    project: Project,
+    read: Callable[[Any], Any],
+    text: Callable[[Any, str, str | None], str],
+    fmt: str,
+) -> None:
+    """Read through one MetricStore, print the result (money in the reporting currency),
+    then which build answered: under a table, or on stderr where stdout is data."""
+    from revops_cli.config import ProjectConfig
     from revops_cli.metrics.api import MetricStore
     from revops_cli.publish import describe
 
-    project = _project(project_dir, profiles_dir, target, database, raw_database)
     with MetricStore(project) as store:
-        result = read_funnel(store, grain, period.date() if period else None)
+        result = read(store)
         run = store.published_run()
     unit = ProjectConfig.load(project.project_dir).definitions.get("reporting_currency")
-    click.echo(funnel_text(result, fmt, unit))
+    click.echo(text(result, fmt, unit))
     if run is not None:
         click.echo(f"Read {describe(run)}", err=fmt != "table")
 
@@ -650,20 +664,12 @@ def leaks(
       revops leaks
       revops leaks --start 2025-01-01 --end 2026-01-01 --format json
     """
-    from revops_cli.config import ProjectConfig
     from revops_cli.leaks import leaks as read_leaks
     from revops_cli.leaks import leaks_text
-    from revops_cli.metrics.api import MetricStore
-    from revops_cli.publish import describe
 
     project = _project(project_dir, profiles_dir, target, database, raw_database)
-    with MetricStore(project) as store:
-        result = read_leaks(store, start.date() if start else None, end.date() if end else None)
-        run = store.published_run()
-    unit = ProjectConfig.load(project.project_dir).definitions.get("reporting_currency")
-    click.echo(leaks_text(result, fmt, unit))
-    if run is not None:
-        click.echo(f"Read {describe(run)}", err=fmt != "table")
+    first, stop = (start.date() if start else None), (end.date() if end else None)
+    _read_and_show(project, lambda store: read_leaks(store, first, stop), leaks_text, fmt)
 
 
 @cli.command()
