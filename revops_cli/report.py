@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from revops_cli.errors import ConfigError
+from revops_cli.errors import ConfigError, DatabaseError
 
 if TYPE_CHECKING:
     from revops_cli.metrics.api import MetricStore
@@ -363,7 +363,7 @@ def _alerts(store: MetricStore) -> Table | str:
             f"from {ALERTS_SCHEMA}.{ALERTS_TABLE} where resolved_at is null "
             "order by case severity when 'error' then 0 else 1 end, first_seen_at"
         )
-    except Exception:  # no alerts table: monitor never ran
+    except DatabaseError:  # no alerts table: monitor never ran
         return "Open alerts: none recorded (run `revops monitor` to evaluate the alerts)."
     return Table(
         f"Open alerts ({len(rows)})",
@@ -382,7 +382,7 @@ def _expectations(store: MetricStore) -> list[Table | Chart | str]:
             f"from {table} where run_id = (select run_id from {table} "
             "order by run_at desc limit 1) order by suite, expectation"
         )
-    except Exception:
+    except DatabaseError:  # no results table: nothing checked yet
         return ["Expectations: no results yet (run `revops check` or `revops build`)."]
     if not rows:
         return ["Expectations: no results yet (run `revops check` or `revops build`)."]

@@ -193,3 +193,12 @@ def test_a_window_picks_the_months_and_a_bad_one_is_one_line(
     result = CliRunner().invoke(cli, [*args, "--start", "2031-01-01"])
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "no closed month starts in" in result.output
+
+
+def test_without_a_monitor_run_the_report_says_so(
+    built: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    out = tmp_path / "plain.html"
+    result = CliRunner().invoke(cli, ["report", "--database", str(built[0]), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Open alerts: none recorded (run `revops monitor`" in out.read_text()
