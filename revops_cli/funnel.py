@@ -10,7 +10,9 @@ Semantics, named before the numbers:
   collected), except the retained step, a balance (paying customers and MRR at the period's
   end) with its rate of gross revenue retention. Money is in the reporting currency.
 - The change against the previous period is relative for counts and money, and in
-  percentage points for rates (a fraction in JSON: 0.02 is 2 points).
+  percentage points for rates (a fraction in JSON: 0.02 is 2 points). A metric's history
+  starts with its first period with data: the periods before it (another source starting
+  earlier) count neither as its previous period nor in its trailing average.
 - A conversion is a cohort rate: of the step's entities in the period, the share reaching the
   next step within the catalog's window. A cohort whose window has not closed by the data's
   as-of (dim_as_of) is *maturing*: its rate can still rise, so it is marked, and its change
@@ -94,7 +96,6 @@ def funnel(store: MetricStore, grain: str = "month", period: date | None = None)
         raise ConfigError(f"no closed {grain} in the data yet: nothing to show")
     index = _chosen(periods, period, grain)
     chosen, end = periods[index]
-    before = periods[max(0, index - TRAILING) : index]
     rows = []
     for step in STEPS:
         rate_is = "rate" if step.rate in ("grr", "collection_rate") else "-> next"
@@ -105,6 +106,13 @@ def funnel(store: MetricStore, grain: str = "month", period: date | None = None)
         ):
             if name in usable:
                 metric = catalog.metrics[name]
+                # The periods before this metric's data began (a source starting later
+                # than another) are not its history: neither previous nor trailing.
+                began = next(
+                    (i for i, (r, _) in enumerate(periods) if r.get(name) not in (None, 0)),
+                    index,
+                )
+                before = periods[max(began, index - TRAILING) : index]
                 compared = _compare(catalog, metric, (chosen, end), before, as_of)
                 rows.append((step.name, measure, name, metric.format, *compared))
     return Funnel(grain, chosen["period_start"], end, as_of, rows, skipped)

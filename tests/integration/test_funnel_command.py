@@ -134,3 +134,31 @@ def test_the_table_names_the_period_and_the_as_of(read: dict[str, Any]) -> None:
     )
     steps = [line.split()[0] for line in result.stdout.splitlines()[3:] if line.strip()]
     assert steps[0] == "touch" and "retained" in steps
+
+
+def test_history_starts_with_the_metrics_own_data(read: dict[str, Any]) -> None:
+    """In the second month of leads, the trailing average of leads is the first month's
+    alone: months before the first lead (marketing data starts earlier) are not its history."""
+    con = duckdb.connect(str(read["db"]), read_only=True)
+    try:
+        (first,) = con.execute("select min(created_at) from marts.fct_lead_funnel").fetchone()  # type: ignore[misc]
+        start, end = _month(first.date())
+        (leads,) = con.execute(COUNTS["leads"], [start, end]).fetchone()  # type: ignore[misc]
+    finally:
+        con.close()
+    second = end
+    result = CliRunner().invoke(
+        cli,
+        [
+            "funnel",
+            "--database",
+            str(read["db"]),
+            "--period",
+            second.isoformat(),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    row = next(r for r in json.loads(result.stdout) if r["metric"] == "leads")
+    assert row["previous"] == leads and row["trailing_avg"] == pytest.approx(leads)
