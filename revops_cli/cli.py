@@ -343,7 +343,8 @@ def demo(
     start: datetime,
     months: int,
 ) -> None:
-    """Generate demo data, build everything and print the funnel: the whole job, end to end.
+    """Generate demo data, build everything, print the funnel and write the report: the whole
+    job, end to end.
 
     \b
     Example:
@@ -376,6 +377,16 @@ def demo(
         sys.exit(EXIT_CHECKS_FAILED)
     click.echo("\n3/3 the funnel, from the staged data")
     click.echo(funnel_text(project))
+    from revops_cli.config import ProjectConfig
+    from revops_cli.metrics.api import MetricStore
+    from revops_cli.project import target_dir
+    from revops_cli.report import report, write
+
+    unit = ProjectConfig.load(project.project_dir).definitions.get("reporting_currency", "")
+    out = target_dir(project.project_dir) / "report.html"
+    with MetricStore(project) as store:
+        write(report(store, str(unit)), out)
+    click.echo(f"\nThe report: {out} (open it in a browser; `revops leaks`, `revops monitor`)")
 
 
 @cli.group()
