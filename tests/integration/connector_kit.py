@@ -59,11 +59,11 @@ SALESFORCE_CLOSEDATE_GAP = dict.fromkeys(
 )
 SALESFORCE_QUOTA_GAP = {"sales_quota": "Salesforce: forecast quotas are not on the user"}
 ZENDESK_CSAT_GAP = dict.fromkeys(
-    ("health_score", "accounts_at_risk"),
+    ("health_score", "accounts_at_risk", "accounts_turned_worse"),
     "Zendesk: CSAT is good (5) or bad (1), not a 1-5 survey (the health score reads it)",
 )
 ONE_ROW_PER_RECORD_GAP = dict.fromkeys(
-    ("raw_rows", "rejected_rows", "rejected_row_rate"),
+    ("raw_rows", "rejected_rows", "rejected_row_rate", "rejections"),
     "a connector keeps one current row per record: no older copies or rows without a key",
 )
 
