@@ -149,9 +149,10 @@ def _generated_text(result: Any) -> str:
         rejected[i.table] = rejected.get(i.table, 0) + i.rows
     rows = [(t, n, rejected.get(t, 0)) for t, n in result.raw_rows.items()]
     table = render(["raw table", "rows", "dirty rows to reject"], rows)
+    knobs = "".join(f", knob {k}={v:g}" for k, v in sorted(result.knobs.items()))
     return (
         f"Generated {result.leads:,} leads, {result.start} to {result.end} (exclusive), "
-        f"seed {result.seed}, in {result.seconds:.1f}s -> {result.database}\n{table}"
+        f"seed {result.seed}{knobs}, in {result.seconds:.1f}s -> {result.database}\n{table}"
     )
 
 

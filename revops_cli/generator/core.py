@@ -50,6 +50,8 @@ class GenerationResult:
     raw_rows: dict[str, int] = field(default_factory=dict)
     injected: list[Injected] = field(default_factory=list)
     seconds: float = 0.0
+    #: the leaks made on purpose (context.KNOBS), by name
+    knobs: dict[str, float] = field(default_factory=dict)
 
 
 def _team(ctx: Context, rng: np.random.Generator, writer: RawWriter) -> None:
@@ -169,7 +171,7 @@ def generate(
     database.parent.mkdir(parents=True, exist_ok=True)
     con = open_duckdb(database, read_only=False, create=True)
     leads = max(1, round(LEADS_PER_SCALE * scale))
-    result = GenerationResult(database, seed, scale, leads, start, end)
+    result = GenerationResult(database, seed, scale, leads, start, end, knobs=dict(ctx.knobs))
     try:
         con.execute("set TimeZone = 'UTC'")
         # Bounded memory at any scale: DuckDB spills to disk beyond this.

@@ -21,7 +21,8 @@ truth.won_deals.billing: billed; never_billed (the deal never reached billing); 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Protocol
 
@@ -83,6 +84,9 @@ class RunSummary(Protocol):
     @property
     def injected(self) -> Sequence[Injected]: ...
 
+    @property
+    def knobs(self) -> Mapping[str, float]: ...
+
 
 def finish(
     con: duckdb.DuckDBPyConnection, result: RunSummary, soft_dirt: dict[tuple[str, str], int]
@@ -90,8 +94,15 @@ def finish(
     """Aggregate the partial truth and record the dirt and row counts."""
     con.execute(
         "create table truth.run as select ? as seed, ? as scale, ? as leads, "
-        "cast(? as date) as start_date, cast(? as date) as end_date",
-        [result.seed, result.scale, result.leads, result.start, result.end],
+        "cast(? as date) as start_date, cast(? as date) as end_date, ? as knobs",
+        [
+            result.seed,
+            result.scale,
+            result.leads,
+            result.start,
+            result.end,
+            json.dumps(result.knobs, sort_keys=True),
+        ],
     )
     unions = " union all ".join(
         f"select date_trunc('month', {col})::date as month, '{stage}' as stage, "

@@ -55,7 +55,8 @@ def window(leaky: Path) -> tuple[date, date, date]:
     """The whole history: from the first month to the month after the as-of's."""
     con = duckdb.connect(str(leaky), read_only=True)
     try:
-        (start,) = con.execute("select start_date from truth.run").fetchone()  # type: ignore[misc]
+        start, knobs = con.execute("select start_date, knobs from truth.run").fetchone()  # type: ignore[misc]
+        assert json.loads(knobs) == KNOBS  # the truth says which leak was made
         (as_of,) = con.execute("select last_closed_date from marts.dim_as_of").fetchone()  # type: ignore[misc]
     finally:
         con.close()
