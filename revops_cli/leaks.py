@@ -52,7 +52,7 @@ LEAKS = (
         "never_invoiced_bookings",
         "bookings of deals won in the window with nothing invoiced "
         "revenue.invoice_within_days after the win",
-        drill=("owner_id", "lead_source", "account_id"),
+        drill=("deal_owner_id", "deal_lead_source", "account_id"),
     ),
     LeakSpec(
         "unpaid_past_due",

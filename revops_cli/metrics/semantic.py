@@ -435,18 +435,6 @@ def semantic_layer(catalog: Catalog) -> dict[str, str]:
         metrics.append(export.metric(metric))
     metrics += export.helpers
     shared = shared_dimensions(catalog, [m["name"] for m in metrics])
-    # MetricFlow wants each (primary entity, dimension) pair once: a model sharing its
-    # primary entity with one defined before it (fct_revenue_reconciliation's deals with
-    # fct_opportunities) reads the dimensions they share from that one, joined 1:1.
-    defined: set[tuple[str, str]] = set()
-    for sm in export.models.values():
-        entity = sm["entities"][0]["name"]
-        sm["dimensions"] = {
-            n: d
-            for n, d in sm["dimensions"].items()
-            if d["type"] == "time" or (entity, n) not in defined or n in shared
-        }
-        defined.update((entity, n) for n in sm["dimensions"])
     for sm in export.models.values():
         entity = sm["entities"][0]["name"]
         sm["entities"] = [{"name": entity, "type": "primary", "expr": entity}]

@@ -128,7 +128,7 @@ def test_drill_down_and_other_leaks_equal_the_marts(
         ).fetchone()[0]  # type: ignore[index]
     finally:
         con.close()
-    owners = rows["never_invoiced"]["drill_down"]["owner_id"]
+    owners = rows["never_invoiced"]["drill_down"]["deal_owner_id"]
     assert [(o["value"], o["amount"]) for o in owners] == [
         (owner, pytest.approx(float(lost), abs=0.01)) for owner, lost in by_owner
     ]

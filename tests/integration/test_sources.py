@@ -50,7 +50,8 @@ def test_a_company_without_support_builds_and_keeps_its_other_numbers(
     summary = _build(db, "{revops_sources: {support: none}}")
     sources = {s["system"]: s for s in summary["sources"]}
     assert sources["support"]["adapter"] == "none"
-    assert sources["support"]["metrics_off"] == 4  # tickets, first response, 2 health
+    # tickets, first response, 4 of health (score, at risk, scored, turned worse)
+    assert sources["support"]["metrics_off"] == 6
     assert sources["billing"]["metrics_off"] == 0
     # The marts that need support, built empty so that BI tools still find them.
     assert sources["support"]["marts_empty"] == "fct_account_health, fct_support_tickets"

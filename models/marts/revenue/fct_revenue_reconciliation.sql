@@ -42,8 +42,8 @@ won as (
     select
         opportunity_id,
         account_id,
-        owner_id,
-        lead_source,
+        owner_id as deal_owner_id,
+        lead_source as deal_lead_source,
         currency_code,
         cast(amount as {{ revops.type_money() }}) as booked_amount,
         closed_at as won_at,
@@ -187,8 +187,8 @@ final as (
     select
         gaps.opportunity_id,
         gaps.account_id,
-        gaps.owner_id,
-        gaps.lead_source,
+        gaps.deal_owner_id,
+        gaps.deal_lead_source,
         gaps.customer_id,
         gaps.billing_customer_count,
         gaps.won_at,

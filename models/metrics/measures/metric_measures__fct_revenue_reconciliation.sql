@@ -15,8 +15,8 @@ WITH calendar AS (
     f.won_date AS _ts,
     COALESCE(f.gap_cause, '(none)') AS gap_cause,
     COALESCE(f.currency_code, '(none)') AS currency_code,
-    COALESCE(f.owner_id, '(none)') AS owner_id,
-    COALESCE(f.lead_source, '(none)') AS lead_source,
+    COALESCE(f.deal_owner_id, '(none)') AS deal_owner_id,
+    COALESCE(f.deal_lead_source, '(none)') AS deal_lead_source,
     COALESCE(f.account_id, '(none)') AS account_id,
     f.is_never_invoiced AS _filter_1,
     f.booked_not_collected_reporting AS _value_1,
@@ -36,15 +36,15 @@ WITH calendar AS (
       THEN 'gap_cause'
       WHEN NOT currency_code IS NULL
       THEN 'currency_code'
-      WHEN NOT owner_id IS NULL
-      THEN 'owner_id'
-      WHEN NOT lead_source IS NULL
-      THEN 'lead_source'
+      WHEN NOT deal_owner_id IS NULL
+      THEN 'deal_owner_id'
+      WHEN NOT deal_lead_source IS NULL
+      THEN 'deal_lead_source'
       WHEN NOT account_id IS NULL
       THEN 'account_id'
       ELSE '*'
     END AS dimension,
-    COALESCE(gap_cause, currency_code, owner_id, lead_source, account_id, '*') AS dimension_value,
+    COALESCE(gap_cause, currency_code, deal_owner_id, deal_lead_source, account_id, '*') AS dimension_value,
     SUM(_value_1) AS booked_not_collected_gap,
     SUM(CASE WHEN _filter_1 THEN _value_2 END) AS never_invoiced_bookings
   FROM src__fct_revenue_reconciliation__won_date
@@ -53,8 +53,8 @@ WITH calendar AS (
       (period_start),
       (period_start, gap_cause),
       (period_start, currency_code),
-      (period_start, owner_id),
-      (period_start, lead_source),
+      (period_start, deal_owner_id),
+      (period_start, deal_lead_source),
       (period_start, account_id)
     )
 )
