@@ -135,7 +135,7 @@ def report(
         _sales(months, usable),
         _finance(store, months, usable, last),
         _customer_success(store, months, usable),
-        _data_quality(store, usable),
+        _data_quality(store),
     ]
     return Report(as_of, last["period_start"], unit, build, sections)
 
@@ -212,7 +212,8 @@ def _executive(
     rates = {r[0]: (r[4], r[8]) for r in result.rows if r[1] == "-> next"}
     for c in counts:
         rate, note = rates.get(c["step"], (None, ""))
-        c["to next"] = "" if rate is None else f"{rate * 100:.1f}%" + (" so far" if note else "")
+        so_far = " so far" if note.startswith("maturing") else ""  # its own cohort, not older
+        c["to next"] = "" if rate is None else f"{rate * 100:.1f}%{so_far}"
     section.blocks.append(
         Chart(
             f"Funnel, {result.period_start:%B %Y}: count per step and conversion to the next",
@@ -330,7 +331,7 @@ def _customer_success(
     return section
 
 
-def _data_quality(store: MetricStore, usable: list[str]) -> Section:
+def _data_quality(store: MetricStore) -> Section:
     section = Section("data_quality", "Data quality")
     if _usable(store, ["rejections"]):
         rows = store.query("rejections", by=["rejection_reason"]).to_dicts()
