@@ -91,7 +91,8 @@ def _project(
     metavar="NAME=SHARE",
     multiple=True,
     help="Make a leak on purpose (repeatable): broken_invoicing=0.3 leaves 30% of won "
-    "customers never invoiced. The rest of the business stays the same.",
+    "customers never invoiced; missing_loss_reasons, broken_account_matching weaken what "
+    "`revops audit` scores. The rest of the business stays the same.",
 )
 def generate(
     project_dir: Path | None,
@@ -686,6 +687,43 @@ def leaks(
 
 @cli.command()
 @project_options
+@click.option("--start", type=_DATE, help="First month of the window (default: a year back).")
+@click.option("--end", type=_DATE, help="Month after the window (default: after the last closed).")
+@format_option
+def audit(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    raw_database: Path | None,
+    start: datetime | None,
+    end: datetime | None,
+    fmt: str,
+) -> None:
+    """How mature revenue operations are: five stages, scored from the built data.
+
+    Each criterion (lifecycle causes, loss and rejection reasons, one account key across
+    systems, duplicates, rejected rows, days from signature to invoice and to cash, forecast
+    accuracy, alerts in use) is one number with the query behind it (--format json), its
+    stage from 1 (ad hoc) to 5 (optimized), and the next step. The company's stage is the
+    lowest criterion's. Window: the months starting in [--start, --end), by default the last
+    twelve closed by the data's as-of.
+
+    \b
+    Examples:
+      revops audit
+      revops audit --format json > audit.json
+    """
+    from revops_cli.audit import audit as read_audit
+    from revops_cli.audit import audit_text
+
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
+    first, stop = (start.date() if start else None), (end.date() if end else None)
+    _read_and_show(project, lambda store: read_audit(store, first, stop), audit_text, fmt)
+
+
+@cli.command()
+@project_options
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -712,9 +750,10 @@ def report(
     An executive view first (KPI tiles of the last closed month against the previous and
     the target, the funnel, the top leaks, the open alerts), then marketing, sales, finance
     (MRR waterfall, bookings vs invoiced vs collected, AR aging), customer success (health
-    distribution) and data quality (rejected rows by reason, the last check's expectations,
-    source freshness). Every number is a catalog metric, as `revops query` gives it; the
-    charts are Vega-Lite, their JavaScript inlined: nothing is fetched when it opens.
+    distribution), data quality (rejected rows by reason, the last check's expectations,
+    source freshness) and the maturity audit (`revops audit`). The numbers are catalog
+    metrics, as `revops query` gives them, and the audit's; the charts are Vega-Lite, their
+    JavaScript inlined: nothing is fetched when it opens.
 
     \b
     Examples:

@@ -2,7 +2,8 @@
 
 Every number is a catalog metric read through the metric engine (what `revops query` gives),
 the funnel (revops_cli.funnel), the leaks (revops_cli.leaks), the open alerts (`revops
-monitor`'s table) and the data-quality results of the last `revops check`. Charts are
+monitor`'s table), the data-quality results of the last `revops check` and the maturity
+audit (revops_cli.audit: catalog metrics and plain SQL it prints). Charts are
 Vega-Lite specs built with Altair and drawn by Vega's JavaScript, inlined once in the file
 (vl-convert's bundle): nothing is fetched when it opens.
 
@@ -10,7 +11,8 @@ Sections, an executive view first: KPI tiles (the last closed month against the 
 and the target), the funnel, the top leaks and the open alerts; then marketing, sales,
 finance (MRR movements as a waterfall, bookings vs invoiced vs collected, AR aging) and
 customer success (the health distribution); then data quality (rejected rows by reason,
-expectation results in the words `revops check` prints, source freshness).
+expectation results in the words `revops check` prints, source freshness); last, the
+maturity audit (revops_cli.audit) on the same months.
 """
 
 from __future__ import annotations
@@ -136,6 +138,7 @@ def report(
         _finance(store, months, usable, last),
         _customer_success(store, months, usable),
         _data_quality(store),
+        _audit(store, months[0]["period_start"], _next_month(last["period_start"])),
     ]
     return Report(as_of, last["period_start"], unit, build, sections)
 
@@ -350,6 +353,31 @@ def _data_quality(store: MetricStore) -> Section:
         )
     section.blocks.extend(_expectations(store))
     return section
+
+
+def _audit(store: MetricStore, start: date, end: date) -> Section:
+    """The maturity audit (`revops audit`) on the report's months."""
+    from revops_cli.audit import STAGES, audit, shown
+
+    result = audit(store, start, end)
+    overall = result.stage
+    title = "RevOps maturity: stage " + (
+        f"{overall} of 5 ({STAGES[overall]}), the lowest of the criteria"
+        if overall
+        else "not measured"
+    )
+    rows = [
+        [
+            f.criterion.name,
+            f.criterion.question,
+            "-" if f.stage is None else f"{f.stage} {STAGES[f.stage]}",
+            "-" if f.value is None else shown(f.value, f.criterion.unit),
+            f.next_step,
+        ]
+        for f in result.findings
+    ]
+    table = Table(title, ["criterion", "question", "stage", "evidence", "next step"], rows)
+    return Section("audit", "Maturity audit", [table])
 
 
 # --- reads that are not metrics ---------------------------------------------------------

@@ -134,16 +134,17 @@ def simulate_billing(  # noqa: C901
         if created >= end:
             continue
         payer = rng.choice(["good", "slow", "bad"], p=[0.70, 0.22, 0.08])
+        contact_email = str(won["email"][i]).lower()
+        email = f"billing@{won['domain'][i]}" if rng.random() < 0.5 else contact_email
+        crm_account_id = str(won["account_id"][i]) if rng.random() < 0.85 else None
+        if won["unmatchable"][i]:  # the draws above are kept: the rest of the data is the same
+            email, crm_account_id = f"ap@{cust_id.lower()}-billing.example", None
         out.add(
             "billing.customers",
             customer_id=cust_id,
             customer_name=str(won["company"][i]),
-            email=(
-                f"billing@{won['domain'][i]}"
-                if rng.random() < 0.5
-                else str(won["email"][i]).lower()
-            ),
-            crm_account_id=(str(won["account_id"][i]) if rng.random() < 0.85 else None),
+            email=email,
+            crm_account_id=crm_account_id,
             currency_code=currency,
             country_code=str(won["country"][i]),
             created_at=created,

@@ -218,6 +218,10 @@ ADDON_SHARE = 0.2
 KNOBS = {
     "broken_invoicing": "share of won customers the billing system never invoices "
     "(their subscriptions run; no invoice is issued)",
+    "missing_loss_reasons": "share of lost deals closed without a loss reason "
+    "(on top of the usual few)",
+    "broken_account_matching": "share of billing customers created with no CRM account id "
+    "and a billing email at a domain no CRM record has (unmatchable)",
 }
 
 
@@ -263,7 +267,7 @@ class Context:
 
     def knob_rng(self, name: str, first: int) -> np.random.Generator:
         """The random stream of one knob for the chunk starting at lead ``first``."""
-        salt = sorted(KNOBS).index(name) + 1
+        salt = list(KNOBS).index(name) + 1  # in the order declared: new knobs go last
         return np.random.default_rng(np.random.SeedSequence([self.seed, first, 10**7 + salt]))
 
     @property

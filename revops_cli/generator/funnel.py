@@ -181,7 +181,10 @@ def simulate_funnel(ctx: Context, rng: np.random.Generator, first: int, n: int) 
     _opportunity_rows(ctx, rng, people, deals, lead_source, out)
     _stage_history(ctx, rng, people, deals, out)
     _deal_activities(ctx, rng, people, deals, out)
-    will_bill = _accounts(ctx, rng, people, deals, out)
+    unmatchable = ctx.knob_rng("broken_account_matching", first).random(len(deals.o)) < ctx.knob(
+        "broken_account_matching"
+    )
+    will_bill = _accounts(ctx, rng, people, deals, out, unmatchable)
     _contacts(ctx, people, deals.account_id, lead_source, out)
     _duplicate_people(ctx, rng, people, lead_source, out)
     _touches(ctx, rng, people, stages, out)
@@ -189,7 +192,7 @@ def simulate_funnel(ctx: Context, rng: np.random.Generator, first: int, n: int) 
     invoiced = ctx.knob_rng("broken_invoicing", first).random(len(deals.o)) >= ctx.knob(
         "broken_invoicing"
     )
-    out.won = _won(people, deals, will_bill, invoiced)
+    out.won = _won(people, deals, will_bill, invoiced, unmatchable)
     out.truth_won = _truth_won(ctx, deals, will_bill, invoiced)
     return out
 
@@ -613,6 +616,9 @@ def _opportunities(
     stage_name[is_lost] = "closed_lost"
     loss_reason = _or_none(is_lost, _choice(rng, LOSS_REASONS, LOSS_REASON_P, no))
     missing_reason = is_lost & (rng.random(no) < 0.08)
+    if ctx.knob("missing_loss_reasons"):
+        drawn = ctx.knob_rng("missing_loss_reasons", int(lead_ix[0]) if n else 0).random(no)
+        missing_reason |= is_lost & (drawn < ctx.knob("missing_loss_reasons"))
     loss_reason[missing_reason] = None
     out.soft_dirt[("crm.opportunities", "missing_loss_reason")] = int(missing_reason.sum())
     return _Deals(
@@ -767,13 +773,19 @@ def _deal_activities(
 
 
 def _accounts(
-    ctx: Context, rng: np.random.Generator, people: _People, deals: _Deals, out: FunnelChunk
+    ctx: Context,
+    rng: np.random.Generator,
+    people: _People,
+    deals: _Deals,
+    out: FunnelChunk,
+    unmatchable: np.ndarray,
 ) -> np.ndarray:
     """An account per opportunity; returns which deals will bill (won, and not the few
-    that never reach billing)."""
+    that never reach billing). An ``unmatchable`` account does not know its billing id."""
     o, no = deals.o, len(deals.o)
     will_bill = deals.is_won & (rng.random(no) < 0.97)
     billing_ref = _or_none(will_bill & (rng.random(no) < 0.6), ids("C", people.lead_ix[o]))
+    billing_ref[unmatchable] = None
     out.rows("crm.accounts").add(
         account_id=deals.account_id[o],
         account_name=people.company[o],
@@ -965,14 +977,20 @@ def _truth_leads(
 
 
 def _won(
-    people: _People, deals: _Deals, will_bill: np.ndarray, invoiced: np.ndarray
+    people: _People,
+    deals: _Deals,
+    will_bill: np.ndarray,
+    invoiced: np.ndarray,
+    unmatchable: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """The won deals that bill: what the billing simulation starts from (``invoiced``
-    False: the broken_invoicing knob keeps the customer's invoices from being issued)."""
+    False: the broken_invoicing knob keeps the customer's invoices from being issued;
+    ``unmatchable``: the broken_account_matching knob leaves no key to the CRM account)."""
     o = deals.o
     b = np.flatnonzero(will_bill)
     return {
         "invoiced": invoiced[b],
+        "unmatchable": unmatchable[b],
         "lead_index": people.lead_ix[o][b],
         "account_id": deals.account_id[o][b],
         "contact_id": people.contact_id[o][b],

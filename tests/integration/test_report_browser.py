@@ -113,6 +113,7 @@ def test_opens_offline_without_errors(page: dict[str, Any]) -> None:
         "finance",
         "customer_success",
         "data_quality",
+        "audit",
     ]
     assert (SHOTS / "report.png").stat().st_size > 50_000
 
@@ -178,6 +179,22 @@ def test_leaks_and_alerts_equal_their_commands(page: dict[str, Any], business: P
     assert len(tables.get("Open alerts", [])) == len(open_alerts)
     statuses = {r[2] for r in tables["Source freshness and volume"]}
     assert statuses <= {"pass", "warn", "fail", "error", "skipped"}  # the words `revops check` uses
+
+
+def test_the_audit_section_equals_revops_audit(page: dict[str, Any], business: Path) -> None:
+    result = CliRunner().invoke(cli, ["audit", "--database", str(business), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    criteria = json.loads(result.stdout)
+    (title, rows), *_ = [
+        (t["title"], t["rows"]) for t in page["tables"] if t["title"].startswith("RevOps maturity")
+    ]
+    shown = [(r[0], r[2]) for r in rows]
+    assert shown == [
+        (c["criterion"], "-" if c["stage"] is None else f"{c['stage']} {c['stage_name']}")
+        for c in criteria
+    ]
+    lowest = min(c["stage"] for c in criteria if c["stage"] is not None)
+    assert title.startswith(f"RevOps maturity: stage {lowest} of 5")
 
 
 def test_a_window_picks_the_months_and_a_bad_one_is_one_line(
