@@ -273,11 +273,14 @@ def _sql_finding(store: MetricStore, c: Criterion, start: date, end: date) -> Fi
 
 def _datediff(store: MetricStore) -> str:
     """Days from won_at to first_issued_at, in the warehouse's dialect."""
-    if store.dialect == "postgres":
-        return "extract(epoch from invoices.first_issued_at - deals.won_at) / 86400.0"
-    if store.dialect == "spark":
-        return "(unix_timestamp(invoices.first_issued_at) - unix_timestamp(deals.won_at)) / 86400.0"
-    return "epoch(invoices.first_issued_at - deals.won_at) / 86400.0"
+    first, won = "invoices.first_issued_at", "deals.won_at"
+    return {
+        "postgres": f"extract(epoch from {first} - {won}) / 86400.0",
+        "spark": f"(unix_timestamp({first}) - unix_timestamp({won})) / 86400.0",
+        "databricks": f"(unix_timestamp({first}) - unix_timestamp({won})) / 86400.0",
+        "snowflake": f"datediff('second', {won}, {first}) / 86400.0",
+        "bigquery": f"timestamp_diff({first}, {won}, second) / 86400.0",
+    }.get(store.dialect, f"epoch({first} - {won}) / 86400.0")
 
 
 def _metric_finding(store: MetricStore, c: Criterion, start: date, end: date) -> Finding:
@@ -302,7 +305,14 @@ def _metric_finding(store: MetricStore, c: Criterion, start: date, end: date) ->
         sums = [sum(float(r[i] or 0) for r in rows) for i in inputs]
         value = 1 - abs(sums[0] - sums[1]) / sums[0] if rows and sums[0] else None
         return _metric_result(c, value, request, store)
-    request = Request([name], "month", (), None, start, end, True)
+    # A snapshot (its inputs have no time column) is reported for the as-of period only,
+    # which may fall after the window: read it whole.
+    snapshot = all(
+        getattr(catalog.metrics[m.metric], "time", "") is None
+        for m in (metric.numerator, metric.denominator)  # type: ignore[union-attr]
+    )
+    window = (None, None) if snapshot else (start, end)
+    request = Request([name], "month", (), None, window[0], window[1], True)
     rows = store.run(request).to_dicts()
     num = sum(float(r.get(f"{name}__numerator") or 0) for r in rows)
     den = sum(float(r.get(f"{name}__denominator") or 0) for r in rows)

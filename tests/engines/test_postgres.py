@@ -454,3 +454,17 @@ def test_leaks_monitor_and_report_read_postgres_as_duckdb(
     on_duck, _ = tiles(duck_args, tmp_path / "duck.html")
     assert on_pg == on_duck and len(on_pg) >= 8
     assert f"Open alerts ({len(opened)})" in page
+
+    def audit(args: list[str]) -> dict[str, tuple[Any, Any]]:
+        result = CliRunner().invoke(cli, ["audit", *args, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        rows = json.loads(result.stdout)
+        return {r["criterion"]: (r["stage"], r["value"]) for r in rows}
+
+    # The audit's plain SQL runs on PostgreSQL and measures what it does on DuckDB; the
+    # monitor ran on PostgreSQL only, so its rules count there.
+    pg_audit, duck_audit = audit(pg_args), audit(duck_args)
+    assert pg_audit.pop("alerts_in_use")[0] == 5
+    duck_audit.pop("alerts_in_use")
+    assert {k: (s, pytest.approx(v, abs=1e-6)) for k, (s, v) in duck_audit.items()} == pg_audit
+    assert all(s is not None for s, _ in pg_audit.values())
