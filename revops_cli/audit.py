@@ -25,6 +25,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from revops_cli.errors import ConfigError, DatabaseError
+from revops_cli.periods import month_start
 
 if TYPE_CHECKING:
     from revops_cli.metrics.api import MetricStore
@@ -284,7 +285,6 @@ def _datediff(store: MetricStore) -> str:
 
 
 def _metric_finding(store: MetricStore, c: Criterion, start: date, end: date) -> Finding:
-    from revops_cli.leaks import _month_start
     from revops_cli.metrics.request import Request
 
     name = c.metric or ""
@@ -300,7 +300,7 @@ def _metric_finding(store: MetricStore, c: Criterion, start: date, end: date) ->
         inputs = [m.metric for m in metric.metrics]
         request = Request(inputs, "quarter", (), None, start, end, False)
         rows = [
-            r for r in store.run(request).to_dicts() if _month_start(r["period_start"], 3) <= end
+            r for r in store.run(request).to_dicts() if month_start(r["period_start"], 3) <= end
         ]
         sums = [sum(float(r[i] or 0) for r in rows) for i in inputs]
         value = 1 - abs(sums[0] - sums[1]) / sums[0] if rows and sums[0] else None

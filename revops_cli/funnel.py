@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from revops_cli.errors import ConfigError
+from revops_cli.periods import add_months
 
 if TYPE_CHECKING:
     from revops_cli.metrics.api import MetricStore
@@ -208,17 +209,9 @@ def maturing_until(catalog: Any, metric: Any, end: date, as_of: date) -> date | 
     closes = (
         end - timedelta(days=1) + timedelta(days=n * days)
         if days
-        else _add_months(end - timedelta(days=1), n if unit == "month" else 12 * n)
+        else add_months(end - timedelta(days=1), n if unit == "month" else 12 * n)
     )
     return closes if closes > as_of else None
-
-
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28]
-    last += [31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-    return date(year, month, min(day.day, last[month - 1]))
 
 
 def funnel_text(result: Funnel, fmt: str = "table", unit: str | None = None) -> str:

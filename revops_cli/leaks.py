@@ -23,6 +23,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from revops_cli.errors import ConfigError
+from revops_cli.periods import month_start
 
 if TYPE_CHECKING:
     from revops_cli.metrics.api import MetricStore
@@ -116,14 +117,9 @@ class Leaks:
 
 def default_window(as_of: date, months: int = DEFAULT_MONTHS) -> tuple[date, date]:
     """The ``months`` whole months closed by ``as_of`` (a month is closed on its last day)."""
-    nxt = _month_start(as_of, 1)
-    end = nxt if (nxt - as_of).days == 1 else _month_start(as_of, 0)
-    return _month_start(end, -months), end
-
-
-def _month_start(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    nxt = month_start(as_of, 1)
+    end = nxt if (nxt - as_of).days == 1 else month_start(as_of, 0)
+    return month_start(end, -months), end
 
 
 def leaks(store: MetricStore, start: date | None = None, end: date | None = None) -> Leaks:

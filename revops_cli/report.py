@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from revops_cli.errors import ConfigError, DatabaseError
+from revops_cli.periods import month_start
 
 if TYPE_CHECKING:
     from revops_cli.metrics.api import MetricStore
@@ -138,7 +139,7 @@ def report(
         _finance(store, months, usable, last),
         _customer_success(store, months, usable),
         _data_quality(store),
-        _audit(store, months[0]["period_start"], _next_month(last["period_start"])),
+        _audit(store, months[0]["period_start"], month_start(last["period_start"], 1)),
     ]
     return Report(as_of, last["period_start"], unit, build, sections)
 
@@ -223,7 +224,7 @@ def _executive(
             _funnel_spec(counts),
         )
     )
-    found = leaks(store, first["period_start"], _next_month(last["period_start"]))
+    found = leaks(store, first["period_start"], month_start(last["period_start"], 1))
     lost = [{"leak": leak.spec.name, "lost": round(leak.amount, 2)} for leak in found.leaks]
     section.blocks.append(
         Chart(
@@ -288,7 +289,7 @@ def _finance(
             "ar_month_end",
             by=["aging_bucket"],
             start=last["period_start"],
-            end=_next_month(last["period_start"]),
+            end=month_start(last["period_start"], 1),
         ).to_dicts()
         data = sorted(
             (
@@ -316,7 +317,7 @@ def _customer_success(
             "accounts_scored",
             by=["health_colour"],
             start=months[0]["period_start"],
-            end=_next_month(months[-1]["period_start"]),
+            end=month_start(months[-1]["period_start"], 1),
         ).to_dicts()
         data = [
             {
@@ -618,10 +619,6 @@ def _bucket_order(bucket: str) -> int:
     """An aging bucket's place: current, then by days past due (1-30, 31-60, ..., 90+)."""
     digits = "".join(c if c.isdigit() else " " for c in bucket).split()
     return int(digits[0]) if digits else -1
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _money(value: float) -> str:

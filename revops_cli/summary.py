@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from revops_cli.build import BuildSummary
 from revops_cli.dbt_runner import NodeResult
 from revops_cli.errors import one_line
 from revops_cli.metrics.api import MetricStore
+from revops_cli.periods import month_start
 from revops_cli.project import Project
 from revops_cli.publish import BUILD_SUFFIX, SHADOW_DIR
 from revops_cli.render import render
@@ -174,13 +174,9 @@ def funnel_periods(
             num = sum(int(m[f"{metric}__numerator"] or 0) for m in months)
             rate = round(100.0 * num / den, 1) if den else None
             rows.append((stage, den, next_stage, num, rate))
-        end = _next_month(months[-1]["period_start"])
+        end = month_start(months[-1]["period_start"], 1)
         out.append((label, months[0]["period_start"], end, rows))
     return out
-
-
-def _next_month(day: Any) -> Any:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def funnel_text(project: Project) -> str:

@@ -53,3 +53,13 @@ def test_every_knob_parses_and_keeps_its_own_stream() -> None:
     # A knob's random stream is salted by its place in KNOBS: new knobs go last, so the
     # data an existing knob makes does not change when one is added.
     assert next(iter(KNOBS)) == "broken_invoicing"
+
+
+def test_month_arithmetic() -> None:
+    from revops_cli.periods import add_months, month_start
+
+    assert month_start(date(2025, 12, 31), 1) == date(2026, 1, 1)
+    assert month_start(date(2026, 1, 15), -13) == date(2024, 12, 1)
+    assert add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
