@@ -725,6 +725,99 @@ def audit(
 @cli.command()
 @project_options
 @click.option(
+    "--set",
+    "sets",
+    metavar="KEY=VALUE",
+    multiple=True,
+    help="A definition to change (repeatable): its dotted path in vars.revops, a YAML value.",
+)
+@click.option("--name", help="The scenario's name (default: from what it sets).")
+@click.option("--skip-checks", is_flag=True, help="Do not run the expectation suites.")
+@format_option
+def whatif(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    raw_database: Path | None,
+    sets: tuple[str, ...],
+    name: str | None,
+    skip_checks: bool,
+    fmt: str,
+) -> None:
+    """Change definitions in a sandbox and print what moves against the baseline.
+
+    Copies the built database to whatif/<name>/ beside it (the baseline is only read),
+    rebuilds there the models that read the changed definitions and everything downstream,
+    records the run (overrides, selection, git commit, time) in the scenario's
+    revops_meta.runs after the baseline's, and prints the key metrics of both and the leads
+    whose lifecycle stage changed. dbt unit tests pin the baseline's rules: the ones of the
+    rebuilt models are skipped and named. A test or expectation failing in the scenario is
+    listed (the sandbox is published anyway) and makes the exit code 1.
+
+    \b
+    Examples:
+      revops whatif --set lifecycle.mql.qualifying_actions.min_score=80
+      revops whatif --set slas.stagnation_days=30 --set slas.lead_response_hours=4 --format json
+    """
+    from revops_cli.config import ProjectConfig
+    from revops_cli.progress import BuildProgress
+    from revops_cli.whatif import whatif as run_whatif
+    from revops_cli.whatif import whatif_text
+
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
+    with BuildProgress() as progress:
+        result = run_whatif(project, sets, name, progress, checks=not skip_checks)
+    unit = ProjectConfig.load(project.project_dir).definitions.get("reporting_currency")
+    click.echo(whatif_text(result, fmt, unit))
+    if result.diff is None or result.failures:
+        sys.exit(EXIT_CHECKS_FAILED)
+
+
+@cli.command()
+@project_options
+@click.argument("baseline", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--start", type=_DATE, help="First month of the window (default: a year back).")
+@click.option("--end", type=_DATE, help="Month after the window (default: after the last closed).")
+@format_option
+def diff(
+    project_dir: Path | None,
+    profiles_dir: Path | None,
+    target: str | None,
+    database: Path | None,
+    raw_database: Path | None,
+    baseline: Path,
+    scenario: Path,
+    start: datetime | None,
+    end: datetime | None,
+    fmt: str,
+) -> None:
+    """Compare two builds: key metrics over a window and the leads whose stage changed.
+
+    BASELINE and SCENARIO are built revops DuckDB files (e.g. revops.duckdb and
+    whatif/<name>/revops.duckdb). Counts and amounts are summed over the months starting in
+    [--start, --end), by default the baseline's last twelve closed; rates are summed
+    numerators over summed denominators.
+
+    \b
+    Example:
+      revops diff revops.duckdb whatif/min_score-80/revops.duckdb --format json
+    """
+    from revops_cli.config import ProjectConfig
+    from revops_cli.whatif import diff as read_diff
+    from revops_cli.whatif import diff_text
+
+    project = _project(project_dir, profiles_dir, target, database, raw_database)
+    first, stop = (start.date() if start else None), (end.date() if end else None)
+    result = read_diff(project, baseline, scenario, first, stop)
+    unit = ProjectConfig.load(project.project_dir).definitions.get("reporting_currency")
+    click.echo(diff_text(result, fmt, unit))
+
+
+@cli.command()
+@project_options
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("target/report.html"),
