@@ -25,7 +25,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from revops_cli.errors import ConfigError, DatabaseError
-from revops_cli.periods import month_start
 
 if TYPE_CHECKING:
     from revops_cli.metrics.api import MetricStore
@@ -51,6 +50,7 @@ class Criterion:
     action: str  # what to do to move the number
     sql: str | None = None  # one number; {marts}, {start}, {end} are filled in
     metric: str | None = None  # a catalog ratio, summed over the window
+    complement: bool = False  # the criterion is 1 - the ratio (accuracy from an error rate)
 
     @property
     def higher_is_better(self) -> bool:
@@ -171,12 +171,14 @@ where issued_at >= '{start}' and issued_at < '{end}' and days_to_collect is not 
     ),
     Criterion(
         "forecast_accuracy",
-        "Forecast accuracy of the window's closed quarters: 1 - |bookings - forecast| / "
-        "bookings, on their sums (forecast_accuracy)",
+        "Accuracy of the weekly current-quarter forecasts of the fiscal quarters that closed "
+        "in the window: 1 - sum |forecast - booked| / sum booked (forecast_accuracy)",
         "share",
         (0.5, 0.7, 0.8, 0.9),
-        "keep expected close dates current on every open deal, and review the forecast weekly",
-        metric="forecast_accuracy",
+        "keep every open deal's stage current and close dead deals, so the pipeline the "
+        "forecast weighs is real (fct_forecast_snapshots)",
+        metric="forecast_error_rate",
+        complement=True,
     ),
     Criterion(
         "alerts_in_use",
@@ -295,16 +297,6 @@ def _metric_finding(store: MetricStore, c: Criterion, start: date, end: date) ->
     off = [s for s in catalog.systems(metric) if s in set(store.systems_off)]
     if off:
         return Finding(c, None, "", f"not measured: needs {', '.join(off)}, turned off")
-    if metric.type == "derived":
-        # forecast_accuracy: on the sums of its inputs over the quarters inside the window
-        inputs = [m.metric for m in metric.metrics]
-        request = Request(inputs, "quarter", (), None, start, end, False)
-        rows = [
-            r for r in store.run(request).to_dicts() if month_start(r["period_start"], 3) <= end
-        ]
-        sums = [sum(float(r[i] or 0) for r in rows) for i in inputs]
-        value = 1 - abs(sums[0] - sums[1]) / sums[0] if rows and sums[0] else None
-        return _metric_result(c, value, request, store)
     # A snapshot (its inputs have no time column) is reported for the as-of period only,
     # which may fall after the window: read it whole.
     snapshot = all(
@@ -316,7 +308,10 @@ def _metric_finding(store: MetricStore, c: Criterion, start: date, end: date) ->
     rows = store.run(request).to_dicts()
     num = sum(float(r.get(f"{name}__numerator") or 0) for r in rows)
     den = sum(float(r.get(f"{name}__denominator") or 0) for r in rows)
-    return _metric_result(c, num / den if den else None, request, store)
+    value = num / den if den else None
+    if value is not None and c.complement:
+        value = 1 - value
+    return _metric_result(c, value, request, store)
 
 
 def _metric_result(c: Criterion, value: float | None, request: Any, store: MetricStore) -> Finding:

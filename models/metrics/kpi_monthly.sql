@@ -110,8 +110,13 @@ SELECT
     WHEN {{ revops.systems_on_sql(['support']) }}
     THEN CAST(first_response_hours_median AS {{ t_double }})
   END AS first_response_hours_median,
+  CAST(forecast_absolute_error AS {{ t_double }}) AS forecast_absolute_error,
   CAST(forecast_accuracy AS {{ t_double }}) AS forecast_accuracy,
+  CAST(forecast_actual_bookings AS {{ t_double }}) AS forecast_actual_bookings,
+  CAST(forecast_bias AS {{ t_double }}) AS forecast_bias,
   CAST(forecast_bookings AS {{ t_double }}) AS forecast_bookings,
+  CAST(forecast_error AS {{ t_double }}) AS forecast_error,
+  CAST(forecast_error_rate AS {{ t_double }}) AS forecast_error_rate,
   CASE
     WHEN {{ revops.systems_on_sql(['billing']) }}
     THEN CAST(gross_collected AS {{ t_double }})

@@ -81,9 +81,19 @@ with long as (
     union all
     SELECT 'first_response_hours_median' AS metric, period_start, dimension, dimension_value, is_partial_period, first_response_hours_median AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('priority', 'channel') AND (_in__agg__fct_support_tickets__opened_at = 1))) AND {{ revops.systems_on_sql(['support']) }}
     union all
-    SELECT 'forecast_accuracy' AS metric, period_start, dimension, dimension_value, is_partial_period, forecast_accuracy AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'owner_team', 'owner_id') AND (_in__agg__fct_opportunities__closed_at = 1 OR _in__agg__fct_opportunities__expected_close_date = 1))
+    SELECT 'forecast_absolute_error' AS metric, period_start, dimension, dimension_value, is_partial_period, forecast_absolute_error AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*'
+    union all
+    SELECT 'forecast_accuracy' AS metric, period_start, dimension, dimension_value, is_partial_period, forecast_accuracy AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*'
+    union all
+    SELECT 'forecast_actual_bookings' AS metric, period_start, dimension, dimension_value, is_partial_period, forecast_actual_bookings AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*'
+    union all
+    SELECT 'forecast_bias' AS metric, period_start, dimension, dimension_value, is_partial_period, forecast_bias AS value, forecast_bias__numerator AS numerator, forecast_bias__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*'
     union all
     SELECT 'forecast_bookings' AS metric, period_start, dimension, dimension_value, is_partial_period, forecast_bookings AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*' OR (dimension IN ('lead_source', 'owner_team', 'owner_id') AND (_in__agg__fct_opportunities__expected_close_date = 1))
+    union all
+    SELECT 'forecast_error' AS metric, period_start, dimension, dimension_value, is_partial_period, forecast_error AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*'
+    union all
+    SELECT 'forecast_error_rate' AS metric, period_start, dimension, dimension_value, is_partial_period, forecast_error_rate AS value, forecast_error_rate__numerator AS numerator, forecast_error_rate__denominator AS denominator FROM {{ ref('metric_wide') }} WHERE dimension = '*'
     union all
     SELECT 'gross_collected' AS metric, period_start, dimension, dimension_value, is_partial_period, gross_collected AS value, CAST(NULL AS {{ t_double }}) AS numerator, CAST(NULL AS {{ t_double }}) AS denominator FROM {{ ref('metric_wide') }} WHERE (dimension = '*' OR (dimension IN ('currency_code') AND (_in__agg__fct_payments__attempted_date = 1))) AND {{ revops.systems_on_sql(['billing']) }}
     union all

@@ -205,6 +205,17 @@ class DataQuality(Strict):
     min_crm_contacts: int = Field(ge=0)
 
 
+class Forecast(Strict):
+    """fct_forecast_snapshots: bookings forecast for each snapshot's fiscal quarter and the
+    next (README "Forecast")."""
+
+    snapshot_every_days: int = Field(ge=1, le=31)
+    learn_days: int = Field(ge=190)  # longer than the farthest horizon (the next quarter)
+    shrink_deals: float = Field(ge=0)
+    interval: float = Field(gt=0, lt=1)
+    min_errors: int = Field(ge=2)
+
+
 class Definitions(Strict):
     """vars.revops: the contract between marketing, sales, customer success and finance."""
 
@@ -218,4 +229,5 @@ class Definitions(Strict):
     health: Health
     collections: Collections
     revenue: Revenue
+    forecast: Forecast
     data_quality: DataQuality

@@ -64,6 +64,7 @@ QUOTAS = (
     " (select date_trunc('month', last_closed_date) from marts.dim_as_of)) as quotas"
 )
 INV = "marts.fct_invoices"
+FC = "marts.fct_forecast_snapshots"
 
 
 def conversion(a: str, b: str, days: int) -> str:
@@ -195,10 +196,19 @@ REFERENCE: dict[str, str] = {
     ),
     "stagnant_deals": snapshot("count(*)", OPP, "is_open and is_stagnant"),
     "forecast_bookings": simple("sum(reporting_amount)", OPP, "expected_close_date"),
-    "forecast_accuracy": combine(
-        "1 - abs(b.value - f.value) / b.value",
-        b=BOOKINGS,
-        f=simple("sum(reporting_amount)", OPP, "expected_close_date"),
+    "forecast_actual_bookings": simple("sum(actual_amount)", FC, "quarter_end_date", "is_scored"),
+    "forecast_absolute_error": simple(
+        "sum(absolute_error_amount)", FC, "quarter_end_date", "is_scored"
+    ),
+    "forecast_error": simple("sum(error_amount)", FC, "quarter_end_date", "is_scored"),
+    "forecast_error_rate": simple(
+        "sum(absolute_error_amount) / sum(actual_amount)", FC, "quarter_end_date", "is_scored"
+    ),
+    "forecast_accuracy": simple(
+        "1 - sum(absolute_error_amount) / sum(actual_amount)", FC, "quarter_end_date", "is_scored"
+    ),
+    "forecast_bias": simple(
+        "sum(error_amount) / sum(actual_amount)", FC, "quarter_end_date", "is_scored"
     ),
     # marketing
     "marketing_spend": SPEND,

@@ -133,6 +133,10 @@ WITH calendar AS (
       FROM {{ ref('fct_support_tickets') }}
       UNION ALL
       SELECT
+        MIN(CAST(quarter_end_date AS DATE)) AS first_day
+      FROM {{ ref('fct_forecast_snapshots') }}
+      UNION ALL
+      SELECT
         MIN(CAST(expected_close_date AS DATE)) AS first_day
       FROM {{ ref('fct_opportunities') }}
       UNION ALL

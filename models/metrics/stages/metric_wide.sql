@@ -60,6 +60,11 @@ WITH keys AS (
   SELECT DISTINCT
     dimension,
     dimension_value
+  FROM {{ ref('metric_measures__fct_forecast_snapshots') }}
+  UNION
+  SELECT DISTINCT
+    dimension,
+    dimension_value
   FROM {{ ref('metric_measures__fct_pipeline_daily') }}
   UNION
   SELECT DISTINCT
@@ -189,6 +194,15 @@ WITH keys AS (
   GROUP BY
     dimension,
     dimension_value
+), presence__fct_forecast_snapshots AS (
+  SELECT
+    dimension,
+    dimension_value,
+    MAX(_in__agg__fct_forecast_snapshots__quarter_end_date) AS _in__agg__fct_forecast_snapshots__quarter_end_date
+  FROM {{ ref('metric_measures__fct_forecast_snapshots') }}
+  GROUP BY
+    dimension,
+    dimension_value
 ), presence__fct_pipeline_daily AS (
   SELECT
     dimension,
@@ -251,13 +265,14 @@ WITH keys AS (
     COALESCE(q3._in__agg__fct_invoices__paid_date, 0) AS _in__agg__fct_invoices__paid_date,
     COALESCE(q3._in__agg__fct_invoices__issued_date, 0) AS _in__agg__fct_invoices__issued_date,
     COALESCE(q11._in__agg__fct_support_tickets__opened_at, 0) AS _in__agg__fct_support_tickets__opened_at,
+    COALESCE(q12._in__agg__fct_forecast_snapshots__quarter_end_date, 0) AS _in__agg__fct_forecast_snapshots__quarter_end_date,
     COALESCE(q6._in__agg__fct_opportunities__expected_close_date, 0) AS _in__agg__fct_opportunities__expected_close_date,
     COALESCE(q10._in__agg__fct_lead_funnel__mql_at, 0) AS _in__agg__fct_lead_funnel__mql_at,
-    COALESCE(q12._in__agg__fct_pipeline_daily__date_day, 0) AS _in__agg__fct_pipeline_daily__date_day,
+    COALESCE(q13._in__agg__fct_pipeline_daily__date_day, 0) AS _in__agg__fct_pipeline_daily__date_day,
     COALESCE(q6._in__agg__fct_opportunities__created_at, 0) AS _in__agg__fct_opportunities__created_at,
-    COALESCE(q13._in__agg__dim_users__snapshot, 0) AS _in__agg__dim_users__snapshot,
-    COALESCE(q14._in__agg__dq_row_reconciliation__snapshot, 0) AS _in__agg__dq_row_reconciliation__snapshot,
-    COALESCE(q15._in__agg__dq_rejected_rows__snapshot, 0) AS _in__agg__dq_rejected_rows__snapshot,
+    COALESCE(q14._in__agg__dim_users__snapshot, 0) AS _in__agg__dim_users__snapshot,
+    COALESCE(q15._in__agg__dq_row_reconciliation__snapshot, 0) AS _in__agg__dq_row_reconciliation__snapshot,
+    COALESCE(q16._in__agg__dq_rejected_rows__snapshot, 0) AS _in__agg__dq_rejected_rows__snapshot,
     COALESCE(q10._in__agg__fct_lead_funnel__sal_at, 0) AS _in__agg__fct_lead_funnel__sal_at,
     COALESCE(q10._in__agg__fct_lead_funnel__sql_at, 0) AS _in__agg__fct_lead_funnel__sql_at,
     COALESCE(q6._in__agg__fct_opportunities__snapshot, 0) AS _in__agg__fct_opportunities__snapshot,
@@ -317,6 +332,9 @@ WITH keys AS (
     COALESCE(m4.expansion_mrr, 0) AS expansion_mrr,
     COALESCE(m3.failed_payments_unrecovered, 0) AS failed_payments_unrecovered,
     m11.first_response_hours_median AS first_response_hours_median,
+    COALESCE(m12.forecast_absolute_error, 0) AS forecast_absolute_error,
+    COALESCE(m12.forecast_actual_bookings, 0) AS forecast_actual_bookings,
+    COALESCE(m12.forecast_error, 0) AS forecast_error,
     COALESCE(m6.forecast_bookings, 0) AS forecast_bookings,
     CASE
       WHEN NOT p.snapshot_first__fct_mrr__month_start_date IS NULL
@@ -339,19 +357,19 @@ WITH keys AS (
     COALESCE(m4.nrr__reactivation_mrr, 0) AS nrr__reactivation_mrr,
     CASE
       WHEN NOT p.snapshot_last__fct_pipeline_daily__date_day IS NULL
-      THEN COALESCE(m12.open_opportunities, 0)
+      THEN COALESCE(m13.open_opportunities, 0)
     END AS open_opportunities,
     CASE
       WHEN NOT p.snapshot_last__fct_pipeline_daily__date_day IS NULL
-      THEN COALESCE(m12.open_pipeline, 0)
+      THEN COALESCE(m13.open_pipeline, 0)
     END AS open_pipeline,
     COALESCE(m6.opportunities_created, 0) AS opportunities_created,
-    CASE WHEN p.is_as_of_period THEN COALESCE(m13.sales_quota, 0) END AS sales_quota,
+    CASE WHEN p.is_as_of_period THEN COALESCE(m14.sales_quota, 0) END AS sales_quota,
     m6.sales_cycle_days AS sales_cycle_days,
-    CASE WHEN p.is_as_of_period THEN COALESCE(m14.raw_rows, 0) END AS raw_rows,
+    CASE WHEN p.is_as_of_period THEN COALESCE(m15.raw_rows, 0) END AS raw_rows,
     COALESCE(m4.reactivation_mrr, 0) AS reactivation_mrr,
-    CASE WHEN p.is_as_of_period THEN COALESCE(m14.rejected_rows, 0) END AS rejected_rows,
-    CASE WHEN p.is_as_of_period THEN COALESCE(m15.rejections, 0) END AS rejections,
+    CASE WHEN p.is_as_of_period THEN COALESCE(m15.rejected_rows, 0) END AS rejected_rows,
+    CASE WHEN p.is_as_of_period THEN COALESCE(m16.rejections, 0) END AS rejections,
     COALESCE(m10.response_sla_compliance__numerator, 0) AS response_sla_compliance__numerator,
     m6.sales_cycle_days_median AS sales_cycle_days_median,
     COALESCE(m10.sals, 0) AS sals,
@@ -422,22 +440,26 @@ WITH keys AS (
     ON m11.period_start = p.period_start
     AND m11.dimension = k.dimension
     AND m11.dimension_value = k.dimension_value
-  LEFT JOIN {{ ref('metric_measures__fct_pipeline_daily') }} AS m12
+  LEFT JOIN {{ ref('metric_measures__fct_forecast_snapshots') }} AS m12
     ON m12.period_start = p.period_start
     AND m12.dimension = k.dimension
     AND m12.dimension_value = k.dimension_value
-  LEFT JOIN {{ ref('metric_measures__dim_users') }} AS m13
+  LEFT JOIN {{ ref('metric_measures__fct_pipeline_daily') }} AS m13
     ON m13.period_start = p.period_start
     AND m13.dimension = k.dimension
     AND m13.dimension_value = k.dimension_value
-  LEFT JOIN {{ ref('metric_measures__dq_row_reconciliation') }} AS m14
+  LEFT JOIN {{ ref('metric_measures__dim_users') }} AS m14
     ON m14.period_start = p.period_start
     AND m14.dimension = k.dimension
     AND m14.dimension_value = k.dimension_value
-  LEFT JOIN {{ ref('metric_measures__dq_rejected_rows') }} AS m15
+  LEFT JOIN {{ ref('metric_measures__dq_row_reconciliation') }} AS m15
     ON m15.period_start = p.period_start
     AND m15.dimension = k.dimension
     AND m15.dimension_value = k.dimension_value
+  LEFT JOIN {{ ref('metric_measures__dq_rejected_rows') }} AS m16
+    ON m16.period_start = p.period_start
+    AND m16.dimension = k.dimension
+    AND m16.dimension_value = k.dimension_value
   LEFT JOIN presence__fct_account_health AS q1
     ON q1.dimension = k.dimension AND q1.dimension_value = k.dimension_value
   LEFT JOIN presence__fct_invoice_aging AS q2
@@ -460,14 +482,16 @@ WITH keys AS (
     ON q10.dimension = k.dimension AND q10.dimension_value = k.dimension_value
   LEFT JOIN presence__fct_support_tickets AS q11
     ON q11.dimension = k.dimension AND q11.dimension_value = k.dimension_value
-  LEFT JOIN presence__fct_pipeline_daily AS q12
+  LEFT JOIN presence__fct_forecast_snapshots AS q12
     ON q12.dimension = k.dimension AND q12.dimension_value = k.dimension_value
-  LEFT JOIN presence__dim_users AS q13
+  LEFT JOIN presence__fct_pipeline_daily AS q13
     ON q13.dimension = k.dimension AND q13.dimension_value = k.dimension_value
-  LEFT JOIN presence__dq_row_reconciliation AS q14
+  LEFT JOIN presence__dim_users AS q14
     ON q14.dimension = k.dimension AND q14.dimension_value = k.dimension_value
-  LEFT JOIN presence__dq_rejected_rows AS q15
+  LEFT JOIN presence__dq_row_reconciliation AS q15
     ON q15.dimension = k.dimension AND q15.dimension_value = k.dimension_value
+  LEFT JOIN presence__dq_rejected_rows AS q16
+    ON q16.dimension = k.dimension AND q16.dimension_value = k.dimension_value
 )
 SELECT
   w0.period_start,
@@ -492,6 +516,7 @@ SELECT
   w0._in__agg__fct_invoices__paid_date,
   w0._in__agg__fct_invoices__issued_date,
   w0._in__agg__fct_support_tickets__opened_at,
+  w0._in__agg__fct_forecast_snapshots__quarter_end_date,
   w0._in__agg__fct_opportunities__expected_close_date,
   w0._in__agg__fct_lead_funnel__mql_at,
   w0._in__agg__fct_pipeline_daily__date_day,
@@ -564,8 +589,19 @@ SELECT
   w0.expansion_mrr AS expansion_mrr,
   w0.failed_payments_unrecovered AS failed_payments_unrecovered,
   w0.first_response_hours_median AS first_response_hours_median,
-  1 - CAST(ABS(w0.bookings - w0.forecast_bookings) AS {{ t_double }}) / NULLIF(w0.bookings, 0) AS forecast_accuracy,
+  w0.forecast_absolute_error AS forecast_absolute_error,
+  1 - (
+    CAST(w0.forecast_absolute_error AS {{ t_double }}) / NULLIF(NULLIF(w0.forecast_actual_bookings, 0), 0)
+  ) AS forecast_accuracy,
+  w0.forecast_actual_bookings AS forecast_actual_bookings,
+  CAST(w0.forecast_error AS {{ t_double }}) / NULLIF(w0.forecast_actual_bookings, 0) AS forecast_bias,
+  CAST(w0.forecast_error AS {{ t_double }}) AS forecast_bias__numerator,
+  CAST(w0.forecast_actual_bookings AS {{ t_double }}) AS forecast_bias__denominator,
   w0.forecast_bookings AS forecast_bookings,
+  w0.forecast_error AS forecast_error,
+  CAST(w0.forecast_absolute_error AS {{ t_double }}) / NULLIF(w0.forecast_actual_bookings, 0) AS forecast_error_rate,
+  CAST(w0.forecast_absolute_error AS {{ t_double }}) AS forecast_error_rate__numerator,
+  CAST(w0.forecast_actual_bookings AS {{ t_double }}) AS forecast_error_rate__denominator,
   w0.gross_collected AS gross_collected,
   CAST((
     w0.starting_mrr - w0.grr__contraction_mrr - w0.grr__churned_mrr
