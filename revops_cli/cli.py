@@ -506,6 +506,16 @@ def definitions_validate(project_dir: Path | None, dbt_vars: str | None) -> None
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
+def _window_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--start/--end of a window of whole months (leaks, audit, diff)."""
+    command = click.option(
+        "--end", type=_DATE, help="Month after the window (default: after the last closed)."
+    )(command)
+    return click.option(
+        "--start", type=_DATE, help="First month of the window (default: a year back)."
+    )(command)
+
+
 @cli.command()
 @project_options
 @click.argument("metric_names", nargs=-1, required=True)
@@ -652,8 +662,7 @@ def _read_and_show(
 
 @cli.command()
 @project_options
-@click.option("--start", type=_DATE, help="First month of the window (default: a year back).")
-@click.option("--end", type=_DATE, help="Month after the window (default: after the last closed).")
+@_window_options
 @format_option
 def leaks(
     project_dir: Path | None,
@@ -687,8 +696,7 @@ def leaks(
 
 @cli.command()
 @project_options
-@click.option("--start", type=_DATE, help="First month of the window (default: a year back).")
-@click.option("--end", type=_DATE, help="Month after the window (default: after the last closed).")
+@_window_options
 @format_option
 def audit(
     project_dir: Path | None,
@@ -778,8 +786,7 @@ def whatif(
 @project_options
 @click.argument("baseline", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--start", type=_DATE, help="First month of the window (default: a year back).")
-@click.option("--end", type=_DATE, help="Month after the window (default: after the last closed).")
+@_window_options
 @format_option
 def diff(
     project_dir: Path | None,

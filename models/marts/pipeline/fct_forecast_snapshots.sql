@@ -207,28 +207,20 @@ overall_rates as (
     group by snapshot_date
 ),
 
-source_lifts as (
-    select
-        closed_before.snapshot_date,
-        closed_before.lead_source,
-        (sum(closed_before.won) + {{ shrink }} * max(overall_rates.win_rate))
-        / (count(*) + {{ shrink }}) / nullif(max(overall_rates.win_rate), 0) as lift
-    from closed_before
-    inner join overall_rates on closed_before.snapshot_date = overall_rates.snapshot_date
-    group by closed_before.snapshot_date, closed_before.lead_source
-),
+-- A source's and an owner's win rate over everyone's, shrunk toward it
+{% for level, column in [('source', 'lead_source'), ('owner', 'owner_id')] %}
+    {{ level }}_lifts as (
+        select
+            closed_before.snapshot_date,
+            closed_before.{{ column }},
+            (sum(closed_before.won) + {{ shrink }} * max(overall_rates.win_rate))
+            / (count(*) + {{ shrink }}) / nullif(max(overall_rates.win_rate), 0) as lift
+        from closed_before
+        inner join overall_rates on closed_before.snapshot_date = overall_rates.snapshot_date
+        group by closed_before.snapshot_date, closed_before.{{ column }}
+    ),
 
-owner_lifts as (
-    select
-        closed_before.snapshot_date,
-        closed_before.owner_id,
-        (sum(closed_before.won) + {{ shrink }} * max(overall_rates.win_rate))
-        / (count(*) + {{ shrink }}) / nullif(max(overall_rates.win_rate), 0) as lift
-    from closed_before
-    inner join overall_rates on closed_before.snapshot_date = overall_rates.snapshot_date
-    group by closed_before.snapshot_date, closed_before.owner_id
-),
-
+{% endfor %}
 pipeline as (
     select
         targets.snapshot_date,
