@@ -436,8 +436,9 @@ def _stage_changes(baseline: Path, scenario: Path, marts: str) -> list[StageChan
 
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{baseline}' as base (read_only)")
-        con.execute(f"attach '{scenario}' as scen (read_only)")
+        for alias, path in (("base", baseline), ("scen", scenario)):
+            quoted = str(path).replace("'", "''")
+            con.execute(f"attach '{quoted}' as {alias} (read_only)")
         changes = []
         for stage in LEAD_STAGES:
             rows = con.execute(
