@@ -51,6 +51,7 @@ class Criterion:
     sql: str | None = None  # one number; {marts}, {start}, {end} are filled in
     metric: str | None = None  # a catalog ratio, summed over the window
     complement: bool = False  # the criterion is 1 - the ratio (accuracy from an error rate)
+    needs: str = ""  # what the data lacks to measure it (no sql, no metric)
 
     @property
     def higher_is_better(self) -> bool:
@@ -129,6 +130,14 @@ from {marts}.dim_accounts""",
         (0.1, 0.05, 0.02, 0.01),
         "merge duplicates in the CRM and match new leads on email before creating a record",
         metric="duplicate_rate",
+    ),
+    Criterion(
+        "contact_decay",
+        "CRM contacts whose e-mail bounced or was not verified in the last year (data decay)",
+        "share",
+        (0.3, 0.2, 0.1, 0.05),
+        "verify e-mails and job titles on a schedule, and record bounces in the CRM",
+        needs="the raw contract has no e-mail bounce or last-verified date to measure it by",
     ),
     Criterion(
         "rejected_rows",
@@ -250,6 +259,8 @@ def _finding(store: MetricStore, c: Criterion, start: date, end: date) -> Findin
         return _metric_finding(store, c, start, end)
     if c.sql is not None:
         return _sql_finding(store, c, start, end)
+    if c.needs:
+        return Finding(c, None, "", f"not measured: {c.needs}")
     return _alerts_finding(store, c)
 
 

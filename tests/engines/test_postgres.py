@@ -466,5 +466,6 @@ def test_leaks_monitor_and_report_read_postgres_as_duckdb(
     pg_audit, duck_audit = audit(pg_args), audit(duck_args)
     assert pg_audit.pop("alerts_in_use")[0] == 5
     duck_audit.pop("alerts_in_use")
+    assert pg_audit.pop("contact_decay") == duck_audit.pop("contact_decay") == (None, None)
     assert {k: (s, pytest.approx(v, abs=1e-6)) for k, (s, v) in duck_audit.items()} == pg_audit
     assert all(s is not None for s, _ in pg_audit.values())

@@ -122,6 +122,9 @@ def test_table_names_the_lowest_stage_and_a_bad_window_is_one_line(knobbed: Path
     assert result.exit_code == 0, result.output
     assert f": stage {lowest} (" in result.output.splitlines()[0]
     for c in criteria.values():
+        if c["criterion"] == "contact_decay":  # nothing in the data to measure it by
+            assert c["stage"] is None and c["next_step"].startswith("not measured: ")
+            continue
         assert c["query"].lower().lstrip().startswith(("select", "with")), c
     bad = CliRunner().invoke(cli, ["audit", "--database", str(knobbed), "--start", "2031-01-01"])
     assert bad.exit_code == 2 and bad.output.count("\n") == 1, bad.output

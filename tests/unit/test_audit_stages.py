@@ -49,7 +49,7 @@ def test_company_stage_is_the_lowest_measured() -> None:
 
 def test_criteria_are_named_once_with_thresholds_in_order() -> None:
     names = [c.name for c in CRITERIA]
-    assert len(names) == len(set(names)) == 10
+    assert len(names) == len(set(names)) == 11
     for c in CRITERIA:
         levels = list(c.levels) if c.higher_is_better else list(reversed(c.levels))
         assert levels == sorted(levels) and len(set(levels)) == 4, c.name
