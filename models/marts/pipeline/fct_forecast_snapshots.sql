@@ -48,7 +48,8 @@ opportunities as (
         is_closed,
         coalesce(owner_id, '(none)') as owner_id,
         coalesce(lead_source, '(none)') as lead_source,
-        coalesce(reporting_amount, 0) as amount
+        -- doubles throughout: a decimal division rounds to a few places on Spark
+        cast(coalesce(reporting_amount, 0) as {{ revops.type_double() }}) as amount
     from {{ ref('fct_opportunities') }}
 ),
 
@@ -130,7 +131,7 @@ open_deals as (
         -- in the stage longer than slas.stagnation_days: a stalled deal, whose chances differ
         case
             {%- for stage, days in stagnation.items() %}
-                when stages.stage_name = '{{ stage }}'
+                when stages.stage_name = {{ revops.string_literal(stage) }}
                     then {{ days_in_stage }} > {{ days }}
             {%- endfor %}
             else false
@@ -166,14 +167,14 @@ curves as (
         earlier.stage_name,
         earlier.is_stagnant,
         count(*) as learnt_deals,
-        sum(
+        cast(sum(
             case
                 when
                     earlier.won_after_days > targets.start_after_days
-                    and earlier.won_after_days <= targets.end_after_days then 1.0
-                else 0.0
+                    and earlier.won_after_days <= targets.end_after_days then 1
+                else 0
             end
-        ) / count(*) as win_share
+        ) as {{ revops.type_double() }}) / count(*) as win_share
     from targets
     inner join open_deals as earlier
         on
@@ -189,7 +190,7 @@ closed_before as (
         snapshot_days.snapshot_date,
         opportunities.lead_source,
         opportunities.owner_id,
-        case when opportunities.is_won then 1.0 else 0.0 end as won
+        cast(case when opportunities.is_won then 1 else 0 end as {{ revops.type_double() }}) as won
     from snapshot_days
     inner join opportunities
         on
@@ -499,7 +500,8 @@ final as (
         ) as is_scored,
         points.forecast_amount - points.actual_amount as error_amount,
         abs(points.forecast_amount - points.actual_amount) as absolute_error_amount,
-        '{{ revops.definition("reporting_currency") }}' as reporting_currency_code
+        {{ revops.string_literal(revops.definition("reporting_currency")) }}
+            as reporting_currency_code
     from points
     left join intervals
         on points.snapshot_date = intervals.snapshot_date and points.horizon = intervals.horizon
