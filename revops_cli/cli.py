@@ -711,8 +711,8 @@ def audit(
     """How mature revenue operations are: five stages, scored from the built data.
 
     Each criterion (lifecycle causes, loss and rejection reasons, one account key across
-    systems, duplicates, rejected rows, days from signature to invoice and to cash, forecast
-    accuracy, alerts in use) is one number with the query behind it (--format json), its
+    systems, duplicates, contact decay, rejected rows, days from signature to invoice and to
+    cash, forecast accuracy, alerts in use) is one number with the query behind it (--format json), its
     stage from 1 (ad hoc) to 5 (optimized), and the next step. The company's stage is the
     lowest criterion's. Window: the months starting in [--start, --end), by default the last
     twelve closed by the data's as-of.
@@ -766,7 +766,7 @@ def whatif(
     \b
     Examples:
       revops whatif --set lifecycle.mql.qualifying_actions.min_score=80
-      revops whatif --set slas.stagnation_days=30 --set slas.lead_response_hours=4 --format json
+      revops whatif --set slas.stagnation_days.proposal=45 --set slas.lead_response_hours=4
     """
     from revops_cli.config import ProjectConfig
     from revops_cli.progress import BuildProgress

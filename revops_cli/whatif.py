@@ -75,7 +75,7 @@ _REF = re.compile(r"""\bref\(\s*['"](\w+)['"]\s*\)""")
 def parse_sets(values: tuple[str, ...] | list[str], definitions: dict[str, Any]) -> dict[str, Any]:
     """``KEY=VALUE`` pairs as nested overrides; every KEY a definition that exists."""
     if not values:
-        raise ConfigError("what to change: --set KEY=VALUE, e.g. --set slas.stagnation_days=30")
+        raise ConfigError("what to change: --set KEY=VALUE, e.g. --set slas.lead_response_hours=4")
     overrides: dict[str, Any] = {}
     for value in values:
         key, sep, raw = value.partition("=")
