@@ -712,10 +712,10 @@ def audit(
 
     Each criterion (lifecycle causes, loss and rejection reasons, one account key across
     systems, duplicates, contact decay, rejected rows, days from signature to invoice and to
-    cash, forecast accuracy, alerts in use) is one number with the query behind it (--format json), its
-    stage from 1 (ad hoc) to 5 (optimized), and the next step. The company's stage is the
-    lowest criterion's. Window: the months starting in [--start, --end), by default the last
-    twelve closed by the data's as-of.
+    cash, forecast accuracy, alerts in use) is one number with the query behind it
+    (--format json), its stage from 1 (ad hoc) to 5 (optimized), and the next step. The
+    company's stage is the lowest criterion's. Window: the months starting in
+    [--start, --end), by default the last twelve closed by the data's as-of.
 
     \b
     Examples:
