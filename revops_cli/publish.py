@@ -369,6 +369,25 @@ RUN_COLUMNS = (
 )
 
 
+def read_runs_table(con: Any) -> list[Run]:
+    """The runs a DuckDB file carries in revops_meta.runs (none: a file no build published)."""
+    names = [name for name, _ in RUN_COLUMNS]
+    try:
+        rows = con.execute(f"select {', '.join(names)} from {RUNS_TABLE}").fetchall()
+    except Exception as exc:  # no table: a database built before runs were recorded
+        if "revops_meta" in one_line(exc) or "does not exist" in one_line(exc):
+            return []
+        raise
+    runs = []
+    for row in rows:
+        values = dict(zip(names, row, strict=True))
+        for key in ("started_at", "finished_at"):
+            if values[key] is not None:
+                values[key] = _iso(values[key].replace(tzinfo=UTC))
+        runs.append(Run(**values))
+    return runs
+
+
 def write_runs_table(database: Path, runs: list[Run]) -> None:
     """(Re)write revops_meta.runs in a DuckDB file."""
     con = open_duckdb(database, read_only=False)

@@ -222,7 +222,7 @@ def prepare(project: Project, scenario: Path) -> Project:
     history as the scenario's, and the project pointed at it. The baseline is only read."""
     import duckdb
 
-    from revops_cli.publish import SHADOW_DIR, publish_mode, read_runs
+    from revops_cli.publish import SHADOW_DIR, publish_mode, read_runs, read_runs_table
 
     if publish_mode(project) != "swap":
         raise ConfigError(
@@ -249,31 +249,13 @@ def prepare(project: Project, scenario: Path) -> Project:
         log = baseline.parent / SHADOW_DIR / f"{baseline.name}.runs.jsonl"
         runs = read_runs(log)
         if not runs:  # no log beside it (a copied file): the history the file carries
-            runs = _runs_in(hold)
+            runs = read_runs_table(hold)
     finally:
         hold.close()
     with (scenario.parent / SHADOW_DIR / f"{scenario.name}.runs.jsonl").open("w") as f:
         for run in runs:
             f.write(json.dumps(asdict(run)) + "\n")
     return replace(project, database=scenario)
-
-
-def _runs_in(con: Any) -> list[Any]:
-    from revops_cli.publish import RUN_COLUMNS, RUNS_TABLE, Run
-
-    names = [n for n, _ in RUN_COLUMNS]
-    try:
-        rows = con.execute(f"select {', '.join(names)} from {RUNS_TABLE}").fetchall()
-    except Exception:
-        return []
-    out = []
-    for row in rows:
-        values = dict(zip(names, row, strict=True))
-        for k in ("started_at", "finished_at"):
-            if values[k] is not None:
-                values[k] = values[k].isoformat(timespec="seconds") + "Z"
-        out.append(Run(**values))
-    return out
 
 
 @dataclass
@@ -314,6 +296,7 @@ def whatif(
     """Build a scenario with ``sets`` on a copy of the baseline and diff it against it."""
     from revops_cli.build import build
     from revops_cli.config import ProjectConfig
+    from revops_cli.validate import validate_project
 
     config = ProjectConfig.load(project.project_dir)
     overrides = parse_sets(sets, config.definitions)
@@ -323,6 +306,8 @@ def whatif(
             f"no model reads {', '.join(_keys(overrides))}: nothing to rebuild "
             "(a metric target or alert threshold? `revops monitor` reads those)"
         )
+    # A value the definitions' schema refuses is said before anything is copied.
+    validate_project(project.project_dir, dbt_vars(overrides), suites=False).raise_first()
     name = name or default_name(overrides)
     scenario = prepare(project, scenario_database(project, name))
     # The scenario is a sandbox only the diff reads: it is published whatever the gate says,

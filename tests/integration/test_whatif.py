@@ -153,7 +153,13 @@ def test_diff_compares_any_two_builds_and_refuses_bad_input(scenario: dict[str, 
         (["diff", str(scenario["base"]), "/nonexistent/x.duckdb"], "does not exist"),
         (["whatif", "--database", str(scenario["base"]), "--set", "lifecycle.nope=1"], "nope"),
         (["whatif", "--database", str(scenario["base"])], "--set KEY=VALUE"),
+        (
+            ["whatif", "--database", str(scenario["base"]), "--set", "slas.stagnation_days=30"],
+            "valid dictionary",
+        ),
     ):
         result = CliRunner().invoke(cli, bad)
         assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
         assert message in result.output
+    # a value the schema refuses is said before anything is copied
+    assert not (scenario["base"].parent / "whatif" / "stagnation_days-30").exists()
